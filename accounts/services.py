@@ -1,0 +1,253 @@
+"""Domain actions on users and organizations: each runs in one transaction and leaves an audit trail."""
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from accounts.models import (
+    ROLE_RANK,
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationVerificationEvent,
+    Role,
+    User,
+    VerificationStatus,
+    hash_invitation_token,
+)
+from accounts.permissions import require_org_role
+from accounts.validators import normalize_phone
+from marketplace.errors import Conflict, DomainError, NotAllowed
+from notifications.services import notify
+
+INVITATION_TTL = timedelta(days=14)
+
+# Fields whose change makes a verified organization a different legal entity: re-verify.
+IDENTITY_FIELDS = ("legal_name", "credit_code")
+
+VERIFICATION_TRANSITIONS = {
+    VerificationStatus.PENDING: {VerificationStatus.VERIFIED, VerificationStatus.REJECTED},
+    VerificationStatus.REJECTED: {VerificationStatus.PENDING},
+    VerificationStatus.VERIFIED: {VerificationStatus.PENDING},
+}
+
+
+def register_user(*, password, email=None, phone=None, **profile) -> User:
+    return User.objects.create_user(email=email, phone=phone, password=password, **profile)
+
+
+@transaction.atomic
+def create_organization(*, creator, **fields) -> Organization:
+    org = Organization.objects.create(created_by=creator, **fields)
+    Membership.objects.create(organization=org, user=creator, role=Role.OWNER)
+    OrganizationVerificationEvent.objects.create(
+        organization=org, actor=creator, from_status="", to_status=VerificationStatus.PENDING, reason=_("Registered")
+    )
+    return org
+
+
+def _transition(org, actor, to_status, reason=""):
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    if to_status not in VERIFICATION_TRANSITIONS[org.verification_status]:
+        raise Conflict(
+            _("An organization that is %(current)s cannot become %(target)s.")
+            % {"current": VerificationStatus(org.verification_status).label, "target": VerificationStatus(to_status).label},
+            code="invalid_transition",
+        )
+    from_status = org.verification_status
+    org.verification_status = to_status
+    org.verified_at = timezone.now() if to_status == VerificationStatus.VERIFIED else None
+    org.rejection_reason = reason if to_status == VerificationStatus.REJECTED else ""
+    org.save(update_fields=["verification_status", "verified_at", "rejection_reason", "updated_at"])
+    OrganizationVerificationEvent.objects.create(
+        organization=org, actor=actor, from_status=from_status, to_status=to_status, reason=reason
+    )
+    return org
+
+
+def _notify_admins(org, kind, context):
+    for membership in org.memberships.filter(role__in=[Role.OWNER, Role.ADMIN]).select_related("user"):
+        notify(membership.user, kind, context)
+
+
+@transaction.atomic
+def verify_organization(org, *, actor, reason="") -> Organization:
+    if not actor.is_staff:
+        raise NotAllowed(_("Only platform staff verify organizations."))
+    org = _transition(org, actor, VerificationStatus.VERIFIED, reason)
+    _notify_admins(org, "organization_verified", {"organization": org.name, "kind": org.get_kind_display()})
+    return org
+
+
+@transaction.atomic
+def reject_organization(org, *, actor, reason) -> Organization:
+    if not actor.is_staff:
+        raise NotAllowed(_("Only platform staff reject organizations."))
+    if not reason or not reason.strip():
+        raise DomainError(_("Say why the organization is rejected, so that it can correct its details."), field="reason")
+    org = _transition(org, actor, VerificationStatus.REJECTED, reason.strip())
+    _notify_admins(org, "organization_rejected", {"organization": org.name, "reason": org.rejection_reason})
+    return org
+
+
+@transaction.atomic
+def resubmit_organization(org, *, actor) -> Organization:
+    require_org_role(actor, org, Role.ADMIN)
+    return _transition(org, actor, VerificationStatus.PENDING, _("Resubmitted for verification"))
+
+
+@transaction.atomic
+def update_organization(org, *, actor, **changes) -> Organization:
+    require_org_role(actor, org, Role.ADMIN)
+    identity_changed = any(field in changes and changes[field] != getattr(org, field) for field in IDENTITY_FIELDS)
+    for field, value in changes.items():
+        setattr(org, field, value)
+    org.save()
+    if identity_changed and org.verification_status == VerificationStatus.VERIFIED:
+        org = _transition(org, actor, VerificationStatus.PENDING, _("Legal name or credit code changed"))
+    return org
+
+
+@transaction.atomic
+def invite_member(org, *, actor, email="", phone="", role=Role.MEMBER, campus_role="") -> tuple[Invitation, str]:
+    """Create an invitation; returns it with the one-time token (only its hash is stored)."""
+    require_org_role(actor, org, Role.ADMIN)
+    if role == Role.OWNER:
+        require_org_role(actor, org, Role.OWNER)
+    if campus_role and org.kind != "school":
+        raise DomainError(_("Only schools mark members as students or teachers."), field="campus_role")
+    phone = normalize_phone(phone) if phone else ""
+    email = email.lower() if email else ""
+    existing = User.objects.filter(email=email).first() if email else User.objects.filter(phone=phone).first()
+    if existing and Membership.objects.filter(organization=org, user=existing).exists():
+        raise Conflict(_("This person is already a member."), code="already_member")
+    token = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        organization=org,
+        email=email,
+        phone=phone,
+        role=role,
+        campus_role=campus_role,
+        token_hash=hash_invitation_token(token),
+        invited_by=actor,
+        expires_at=timezone.now() + INVITATION_TTL,
+    )
+    if existing:
+        notify(
+            existing,
+            "organization_invitation",
+            {"organization": org.name, "inviter": actor.public_name, "role": Role(role).label, "token": token},
+        )
+    return invitation, token
+
+
+@transaction.atomic
+def accept_invitation(*, user, token) -> Membership:
+    invitation = (
+        Invitation.objects.select_for_update().filter(token_hash=hash_invitation_token(token or "")).first()
+    )
+    if invitation is None:
+        raise DomainError(_("This invitation code is not valid."), code="invalid_invitation", field="token")
+    if invitation.status != "open":
+        raise Conflict(_("This invitation is %(status)s.") % {"status": invitation.status}, code="invitation_closed")
+    addressed_to_user = (invitation.email and invitation.email == (user.email or "").lower()) or (
+        invitation.phone and invitation.phone == user.phone
+    )
+    if not addressed_to_user:
+        raise NotAllowed(_("This invitation was sent to another e-mail address or phone number."))
+    membership, created = Membership.objects.get_or_create(
+        organization=invitation.organization,
+        user=user,
+        defaults={"role": invitation.role, "campus_role": invitation.campus_role},
+    )
+    if not created:
+        raise Conflict(_("You are already a member."), code="already_member")
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+@transaction.atomic
+def revoke_invitation(invitation, *, actor) -> Invitation:
+    require_org_role(actor, invitation.organization, Role.ADMIN)
+    if invitation.status != "open":
+        raise Conflict(_("Only an open invitation can be revoked."), code="invitation_closed")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def _owner_count(org):
+    return Membership.objects.filter(organization=org, role=Role.OWNER).count()
+
+
+@transaction.atomic
+def change_membership(membership, *, actor, role=None, campus_role=None) -> Membership:
+    membership = Membership.objects.select_for_update().select_related("organization").get(pk=membership.pk)
+    org = membership.organization
+    actor_membership = require_org_role(actor, org, Role.ADMIN) if not actor.is_staff else None
+    touches_owner = role == Role.OWNER or membership.role == Role.OWNER
+    if role is not None and role != membership.role:
+        if touches_owner and not actor.is_staff and actor_membership.role != Role.OWNER:
+            raise NotAllowed(_("Only an owner can grant or take away ownership."))
+        if membership.role == Role.OWNER and _owner_count(org) == 1:
+            raise Conflict(_("An organization needs at least one owner."), code="last_owner")
+        if actor_membership and ROLE_RANK[role] > actor_membership.rank:
+            raise NotAllowed(_("You cannot grant a role above your own."))
+        membership.role = role
+    if campus_role is not None:
+        if campus_role and org.kind != "school":
+            raise DomainError(_("Only schools mark members as students or teachers."), field="campus_role")
+        membership.campus_role = campus_role
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def remove_membership(membership, *, actor) -> None:
+    membership = Membership.objects.select_for_update().select_related("organization").get(pk=membership.pk)
+    org = membership.organization
+    leaving_self = membership.user_id == actor.pk
+    if not leaving_self and not actor.is_staff:
+        actor_membership = require_org_role(actor, org, Role.ADMIN)
+        if membership.role == Role.OWNER and actor_membership.role != Role.OWNER:
+            raise NotAllowed(_("Only an owner can remove an owner."))
+        if membership.rank > actor_membership.rank:
+            raise NotAllowed(_("You cannot remove a member whose role is above yours."))
+    if membership.role == Role.OWNER and _owner_count(org) == 1:
+        raise Conflict(_("An organization needs at least one owner."), code="last_owner")
+    membership.delete()
+
+
+def send_password_reset(email: str) -> None:
+    """E-mail a reset link if an active account uses this address; silent otherwise (no account probing)."""
+    user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    url = f"{settings.PUBLIC_BASE_URL}/reset-password?uid={uid}&token={token}"
+    with translation.override(user.language):
+        subject = _("Reset your password")
+        body = _(
+            "Open this link to choose a new password: %(url)s\n"
+            "The link works once and expires in a few hours. If you did not ask for it, ignore this message."
+        ) % {"url": url}
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+
+
+@transaction.atomic
+def reset_password(user, token, new_password) -> None:
+    if not default_token_generator.check_token(user, token):
+        raise DomainError(_("This reset link is invalid or has expired."), code="invalid_token", field="token")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    # Signing out everywhere: a reset usually means the old password leaked.
+    user.auth_token_set.all().delete()

@@ -1,0 +1,318 @@
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import login as session_login
+from django.contrib.auth import logout as session_logout
+from django.db.models import Q
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.models import Membership, Organization, Role, User, VerificationStatus
+from accounts.permissions import has_org_role, user_org_ids
+from accounts.serializers import (
+    AcceptInvitationSerializer,
+    InvitationCreatedSerializer,
+    InvitationSerializer,
+    LoginSerializer,
+    MembershipSerializer,
+    MembershipUpdateSerializer,
+    MeSerializer,
+    OrganizationSerializer,
+    PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
+    ReasonSerializer,
+    RegisterSerializer,
+    TokenResponseSerializer,
+    VerificationEventSerializer,
+)
+from marketplace.api.permissions import IsStaff
+from marketplace.api.throttling import AuthThrottle
+from marketplace.errors import DomainError, NotAllowed
+
+
+def _token_response(user, request, status_code=status.HTTP_200_OK):
+    instance, token = AuthToken.objects.create(user)
+    return Response({"token": token, "expiry": instance.expiry, "user": MeSerializer(user).data}, status=status_code)
+
+
+class RegisterView(APIView):
+    """Create an account with an e-mail address or a mobile number; answers with a token."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle]
+
+    @extend_schema(request=RegisterSerializer, responses={201: TokenResponseSerializer})
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.register_user(**serializer.validated_data)
+        return _token_response(user, request, status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    """Exchange a login (e-mail or phone) and password for a token. Also opens a session for the browsable API."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthThrottle]
+
+    @extend_schema(request=LoginSerializer, responses={200: TokenResponseSerializer})
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request, login=serializer.validated_data["login"], password=serializer.validated_data["password"])
+        if user is None:
+            raise AuthenticationFailed(_("Wrong login or password."))
+        session_login(request._request, user)
+        return _token_response(user, request)
+
+
+class LogoutView(APIView):
+    """Invalidate the token used for this request (and the session)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if isinstance(request.auth, AuthToken):
+            request.auth.delete()
+        session_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    """Invalidate every token of the user: sign out on all devices."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        request.user.auth_token_set.all().delete()
+        session_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        request.user.set_password(serializer.validated_data["new_password"])
+        request.user.save(update_fields=["password"])
+        # Other devices are signed out; this one keeps its token.
+        request.user.auth_token_set.exclude(pk=getattr(request.auth, "pk", None)).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(APIView):
+    """Send a reset link to the address if an account uses it. Always 202: no account probing."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthThrottle]
+
+    @extend_schema(request=PasswordResetSerializer, responses={202: None})
+    def post(self, request):
+        serializer = PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.send_password_reset(serializer.validated_data["email"])
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthThrottle]
+
+    @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None})
+    def post(self, request):
+        serializer = PasswordResetConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            user = User.objects.get(pk=force_str(urlsafe_base64_decode(data["uid"])))
+        except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+            user = None
+        if user is None:
+            raise DomainError(_("This reset link is invalid or has expired."), code="invalid_token", field="token")
+        try:
+            password_validation.validate_password(data["new_password"], user)
+        except Exception as exc:
+            raise ValidationError({"new_password": list(exc.messages)}) from exc
+        services.reset_password(user, data["token"], data["new_password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(generics.RetrieveUpdateAPIView):
+    """The signed-in user's own profile."""
+
+    serializer_class = MeSerializer
+    permission_classes = [IsAuthenticated]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return self.request.user
+
+
+class OrganizationFilter(filters.FilterSet):
+    kind = filters.CharFilter()
+    verification_status = filters.ChoiceFilter(choices=VerificationStatus.choices)
+    city = filters.CharFilter()
+    mine = filters.BooleanFilter(method="filter_mine", label="Only organizations I belong to")
+
+    class Meta:
+        model = Organization
+        fields = ["kind", "verification_status", "city"]
+
+    def filter_mine(self, queryset, name, value):
+        if value:
+            return queryset.filter(pk__in=user_org_ids(self.request.user))
+        return queryset
+
+
+class OrganizationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Organizations. Anyone sees verified ones; members and staff also see pending and rejected ones."""
+
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        user = self.request.user
+        queryset = Organization.objects.all()
+        if user.is_authenticated and user.is_staff:
+            return queryset
+        visible = Q(verification_status=VerificationStatus.VERIFIED)
+        if user.is_authenticated:
+            visible |= Q(pk__in=user_org_ids(user))
+        return queryset.filter(visible)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        user = self.request.user
+        if user.is_authenticated:
+            context["my_roles"] = dict(Membership.objects.filter(user=user).values_list("organization_id", "role"))
+        return context
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_organization(creator=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_organization(
+            serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=OrganizationSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    def verify(self, request, pk=None):
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        org = services.verify_organization(self.get_object(), actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(org).data)
+
+    @extend_schema(request=ReasonSerializer, responses=OrganizationSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    def reject(self, request, pk=None):
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        org = services.reject_organization(self.get_object(), actor=request.user, reason=serializer.validated_data.get("reason", ""))
+        return Response(self.get_serializer(org).data)
+
+    @extend_schema(request=None, responses=OrganizationSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def resubmit(self, request, pk=None):
+        org = services.resubmit_organization(self.get_object(), actor=request.user)
+        return Response(self.get_serializer(org).data)
+
+    @extend_schema(responses=VerificationEventSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="verification-events", permission_classes=[IsAuthenticated], pagination_class=None)
+    def verification_events(self, request, pk=None):
+        org = self._org_for_role(Role.ADMIN)
+        events = org.verification_events.select_related("actor")
+        return Response(VerificationEventSerializer(events, many=True).data)
+
+    def _org_for_role(self, min_role):
+        org = self.get_object()
+        if not (self.request.user.is_staff or has_org_role(self.request.user, org, min_role)):
+            raise NotAllowed(_("You need the role “%(role)s” or higher in %(org)s.") % {"role": Role(min_role).label, "org": org.name})
+        return org
+
+    @extend_schema(responses=MembershipSerializer(many=True))
+    @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated], pagination_class=None)
+    def members(self, request, pk=None):
+        org = self._org_for_role(Role.MEMBER)
+        memberships = org.memberships.select_related("user")
+        return Response(MembershipSerializer(memberships, many=True).data)
+
+    @extend_schema(methods=["patch"], request=MembershipUpdateSerializer, responses=MembershipSerializer)
+    @extend_schema(methods=["delete"], request=None, responses={204: None})
+    @action(
+        detail=True, methods=["patch", "delete"], url_path=r"members/(?P<user_id>\d+)", permission_classes=[IsAuthenticated]
+    )
+    def member(self, request, pk=None, user_id=None):
+        org = self._org_for_role(Role.MEMBER)
+        membership = org.memberships.select_related("user").filter(user_id=user_id).first()
+        if membership is None:
+            raise NotFound(_("No such member."))
+        if request.method == "DELETE":
+            services.remove_membership(membership, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = MembershipUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.change_membership(membership, actor=request.user, **serializer.validated_data)
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(methods=["get"], responses=InvitationSerializer(many=True))
+    @extend_schema(methods=["post"], request=InvitationSerializer, responses={201: InvitationCreatedSerializer})
+    @action(detail=True, methods=["get", "post"], permission_classes=[IsAuthenticated], pagination_class=None)
+    def invitations(self, request, pk=None):
+        org = self._org_for_role(Role.ADMIN)
+        if request.method == "GET":
+            return Response(InvitationSerializer(org.invitations.all(), many=True).data)
+        serializer = InvitationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation, token = services.invite_member(org, actor=request.user, **serializer.validated_data)
+        invitation.token = token
+        return Response(InvitationCreatedSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(
+        detail=True, methods=["post"], url_path=r"invitations/(?P<invitation_id>\d+)/revoke",
+        permission_classes=[IsAuthenticated],
+    )
+    def revoke_invitation(self, request, pk=None, invitation_id=None):
+        org = self._org_for_role(Role.ADMIN)
+        invitation = org.invitations.filter(pk=invitation_id).first()
+        if invitation is None:
+            raise NotFound(_("No such invitation."))
+        invitation = services.revoke_invitation(invitation, actor=request.user)
+        return Response(InvitationSerializer(invitation).data)
+
+
+class AcceptInvitationView(APIView):
+    """Join an organization with the code from an invitation addressed to your e-mail or phone."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=AcceptInvitationSerializer, responses={201: MembershipSerializer})
+    def post(self, request):
+        serializer = AcceptInvitationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.accept_invitation(user=request.user, token=serializer.validated_data["token"])
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+

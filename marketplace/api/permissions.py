@@ -1,0 +1,14 @@
+"""Permission classes shared by every app (org-role checks live in accounts.permissions)."""
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+
+class IsStaff(BasePermission):
+    message = "Only platform staff may do this."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+class ReadOnly(BasePermission):
+    def has_permission(self, request, view):
+        return request.method in SAFE_METHODS

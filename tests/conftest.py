@@ -1,0 +1,59 @@
+"""Fixtures shared by every test package."""
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import OrganizationFactory, StaffFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(settings, tmp_path):
+    """Each test: fresh throttle counters, its own media folder, English unless a test asks otherwise."""
+    cache.clear()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api():
+    """An anonymous API client speaking English."""
+    client = APIClient()
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    return client
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> an API client authenticated as that user (force_authenticate)."""
+
+    def make(user):
+        client = APIClient()
+        client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory()
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory()
+
