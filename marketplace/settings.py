@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "notifications",
     "listings",
     "grading",
+    "certification",
+    "search",
 ]
 
 MIDDLEWARE = [

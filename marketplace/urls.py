@@ -15,6 +15,10 @@ api_v1 = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
+    path("", include("listings.urls")),
+    path("", include("grading.urls")),
+    path("", include("certification.urls")),
+    path("", include("search.urls")),
 ]
 
 urlpatterns = [
