@@ -23,7 +23,7 @@ run: install
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 -rs $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -31,9 +31,11 @@ lint: install
 services:
 	bash scripts/services
 
+# Each app keeps its own catalog in <app>/locale (English source, Simplified Chinese translation).
+APPS_WITH_MESSAGES := marketplace accounts notifications listings grading certification search
+
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=tests
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+	for app in $(APPS_WITH_MESSAGES); do (cd $$app && ../$(BIN)/django-admin makemessages -l zh_Hans && ../$(BIN)/django-admin compilemessages) || exit 1; done
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media

@@ -1,5 +1,14 @@
 """Demo users and organizations: residents, and one verified organization of every kind."""
-from accounts.models import Membership, Organization, Role, User, VerificationStatus
+from django.utils import timezone
+
+from accounts.models import (
+    Membership,
+    Organization,
+    OrganizationVerificationEvent,
+    Role,
+    User,
+    VerificationStatus,
+)
 from accounts.validators import credit_code_check_character
 
 DEMO_PASSWORD = "demo-pass-2024"
@@ -52,14 +61,23 @@ def load(world):
     world["org_staff"] = {}
     for key, kind, name, legal_name, body, address, city, district, login, person in ORGANIZATIONS:
         code = _credit_code(body)
-        org, _ = Organization.objects.get_or_create(
+        member = _user(login, person, city, district, "zh-hans")
+        org, created = Organization.objects.get_or_create(
             credit_code=code,
             defaults={"kind": kind, "name": name, "legal_name": legal_name, "address": address, "city": city,
                       "district": district, "contact_name": person, "contact_phone": "020-12345678",
-                      "verification_status": VerificationStatus.VERIFIED},
+                      "verification_status": VerificationStatus.VERIFIED, "verified_at": timezone.now(),
+                      "created_by": member},
         )
-        member = _user(login, person, city, district, "zh-hans")
         Membership.objects.get_or_create(organization=org, user=member, defaults={"role": Role.OWNER})
+        if created:
+            # The same audit trail a real registration and verification leave behind.
+            OrganizationVerificationEvent.objects.bulk_create([
+                OrganizationVerificationEvent(organization=org, actor=member, from_status="",
+                                              to_status=VerificationStatus.PENDING, reason="Registered"),
+                OrganizationVerificationEvent(organization=org, actor=staff, from_status=VerificationStatus.PENDING,
+                                              to_status=VerificationStatus.VERIFIED),
+            ])
         world["orgs"][key] = org
         world["org_staff"][key] = member
     students = [_user(f"student{n}@example.com", name, "南宁市", "青秀区", "zh-hans")

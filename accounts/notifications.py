@@ -16,5 +16,8 @@ register(
 register(
     "organization_invitation",
     title=_("Invitation to join %(organization)s"),
-    body=_("%(inviter)s invited you to join %(organization)s as %(role)s. Accept with the code %(token)s."),
+    body=_(
+        "%(inviter)s invited you to join %(organization)s as %(role)s. "
+        "Accept with the invitation code %(inviter)s gave you."
+    ),
 )

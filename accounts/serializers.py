@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -35,11 +37,11 @@ class PublicUserSerializer(serializers.ModelSerializer):
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"})
     display_name = serializers.CharField(required=False, allow_blank=True, max_length=60)
     city = serializers.CharField(required=False, allow_blank=True, max_length=40)
     district = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    language = serializers.ChoiceField(choices=["zh-hans", "en"], required=False)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
     def validate_email(self, value):
         value = value.strip().lower()
@@ -62,14 +64,14 @@ class RegisterSerializer(serializers.Serializer):
         candidate = User(email=attrs.get("email"), phone=attrs.get("phone"), display_name=attrs.get("display_name", ""))
         try:
             password_validation.validate_password(attrs["password"], candidate)
-        except Exception as exc:
+        except DjangoValidationError as exc:
             raise serializers.ValidationError({"password": list(exc.messages)}) from exc
         return attrs
 
 
 class LoginSerializer(serializers.Serializer):
     login = serializers.CharField(max_length=254, help_text="E-mail address or mobile number.")
-    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -79,18 +81,8 @@ class TokenResponseSerializer(serializers.Serializer):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(max_length=128)
-    new_password = serializers.CharField(max_length=128)
-
-    def validate(self, attrs):
-        user = self.context["request"].user
-        if not user.check_password(attrs["old_password"]):
-            raise serializers.ValidationError({"old_password": [_("The current password is wrong.")]})
-        try:
-            password_validation.validate_password(attrs["new_password"], user)
-        except Exception as exc:
-            raise serializers.ValidationError({"new_password": list(exc.messages)}) from exc
-        return attrs
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
 
 class PasswordResetSerializer(serializers.Serializer):
@@ -100,7 +92,7 @@ class PasswordResetSerializer(serializers.Serializer):
 class PasswordResetConfirmSerializer(serializers.Serializer):
     uid = serializers.CharField(max_length=64)
     token = serializers.CharField(max_length=128)
-    new_password = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -135,7 +127,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         return value
 
 
-class ReasonSerializer(serializers.Serializer):
+class VerificationReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 

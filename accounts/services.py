@@ -2,19 +2,27 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from knox.models import AuthToken
+from knox.settings import knox_settings
 
 from accounts.models import (
     ROLE_RANK,
     Invitation,
     Membership,
     Organization,
+    OrganizationKind,
     OrganizationVerificationEvent,
     Role,
     User,
@@ -38,8 +46,66 @@ VERIFICATION_TRANSITIONS = {
 }
 
 
+INVITATION_STATUS_LABELS = {
+    "accepted": gettext_lazy("already accepted"),
+    "revoked": gettext_lazy("revoked"),
+    "expired": gettext_lazy("expired"),
+}
+
+
 def register_user(*, password, email=None, phone=None, **profile) -> User:
-    return User.objects.create_user(email=email, phone=phone, password=password, **profile)
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, phone=phone, password=password, **profile)
+    except IntegrityError as exc:
+        # Two sign-ups with the same login raced past the serializer's uniqueness check.
+        raise Conflict(_("An account with this e-mail or phone number already exists."), code="account_exists") from exc
+
+
+def issue_token(user, request=None) -> tuple[AuthToken, str]:
+    """A new API token for the user (returned once, stored hashed by knox).
+
+    Beyond REST_KNOX["TOKEN_LIMIT_PER_USER"] live tokens the oldest are signed out, so a new
+    device never locks the user out.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        user.auth_token_set.filter(expiry__lte=now).delete()
+        limit = knox_settings.TOKEN_LIMIT_PER_USER
+        if limit:
+            live = user.auth_token_set.filter(Q(expiry__gt=now) | Q(expiry__isnull=True)).order_by("-created")
+            stale = list(live.values_list("pk", flat=True)[limit - 1:])
+            if stale:
+                AuthToken.objects.filter(pk__in=stale).delete()
+        instance, token = AuthToken.objects.create(user=user, expiry=knox_settings.TOKEN_TTL)
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    return instance, token
+
+
+def sign_out_everywhere(user) -> None:
+    """Invalidate every API token of the user."""
+    user.auth_token_set.all().delete()
+
+
+def _validate_new_password(password, user):
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise DomainError(" ".join(exc.messages), code="weak_password", field="new_password") from exc
+
+
+@transaction.atomic
+def change_password(user, *, old_password, new_password, keep_token=None) -> None:
+    """Set a new password and sign out every other device (the token `keep_token` stays valid)."""
+    if not user.check_password(old_password):
+        raise DomainError(_("The current password is wrong."), code="wrong_password", field="old_password")
+    _validate_new_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    tokens = user.auth_token_set.all()
+    if keep_token is not None:
+        tokens = tokens.exclude(pk=keep_token.pk)
+    tokens.delete()
 
 
 @transaction.atomic
@@ -81,7 +147,8 @@ def verify_organization(org, *, actor, reason="") -> Organization:
     if not actor.is_staff:
         raise NotAllowed(_("Only platform staff verify organizations."))
     org = _transition(org, actor, VerificationStatus.VERIFIED, reason)
-    _notify_admins(org, "organization_verified", {"organization": org.name, "kind": org.get_kind_display()})
+    # The lazy label is rendered in each recipient's language by notify().
+    _notify_admins(org, "organization_verified", {"organization": org.name, "kind": OrganizationKind(org.kind).label})
     return org
 
 
@@ -98,7 +165,10 @@ def reject_organization(org, *, actor, reason) -> Organization:
 
 @transaction.atomic
 def resubmit_organization(org, *, actor) -> Organization:
+    """Ask for verification again after a rejection (the details were corrected meanwhile)."""
     require_org_role(actor, org, Role.ADMIN)
+    if org.verification_status != VerificationStatus.REJECTED:
+        raise Conflict(_("Only a rejected organization can be resubmitted."), code="invalid_transition")
     return _transition(org, actor, VerificationStatus.PENDING, _("Resubmitted for verification"))
 
 
@@ -139,10 +209,11 @@ def invite_member(org, *, actor, email="", phone="", role=Role.MEMBER, campus_ro
         expires_at=timezone.now() + INVITATION_TTL,
     )
     if existing:
+        # The code itself stays out of the stored notification: only its hash is kept anywhere.
         notify(
             existing,
             "organization_invitation",
-            {"organization": org.name, "inviter": actor.public_name, "role": Role(role).label, "token": token},
+            {"organization": org.name, "inviter": actor.public_name, "role": Role(role).label},
         )
     return invitation, token
 
@@ -154,13 +225,17 @@ def accept_invitation(*, user, token) -> Membership:
     )
     if invitation is None:
         raise DomainError(_("This invitation code is not valid."), code="invalid_invitation", field="token")
-    if invitation.status != "open":
-        raise Conflict(_("This invitation is %(status)s.") % {"status": invitation.status}, code="invitation_closed")
     addressed_to_user = (invitation.email and invitation.email == (user.email or "").lower()) or (
         invitation.phone and invitation.phone == user.phone
     )
+    # Checked before the state, so that someone else's code tells nothing about the invitation.
     if not addressed_to_user:
         raise NotAllowed(_("This invitation was sent to another e-mail address or phone number."))
+    if invitation.status != "open":
+        raise Conflict(
+            _("This invitation is %(status)s.") % {"status": INVITATION_STATUS_LABELS[invitation.status]},
+            code="invitation_closed",
+        )
     membership, created = Membership.objects.get_or_create(
         organization=invitation.organization,
         user=user,
@@ -240,14 +315,23 @@ def send_password_reset(email: str) -> None:
             "Open this link to choose a new password: %(url)s\n"
             "The link works once and expires in a few hours. If you did not ask for it, ignore this message."
         ) % {"url": url}
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    # robust: a mail server outage must not turn the (silent) answer into a 500.
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]), robust=True)
 
 
 @transaction.atomic
-def reset_password(user, token, new_password) -> None:
+def reset_password(uid: str, token: str, new_password: str) -> User:
+    """Set a new password with the uid and token of a reset link; the link then stops working."""
+    invalid = DomainError(_("This reset link is invalid or has expired."), code="invalid_token", field="token")
+    try:
+        user = User.objects.select_for_update().get(pk=force_str(urlsafe_base64_decode(uid)), is_active=True)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        raise invalid from None
     if not default_token_generator.check_token(user, token):
-        raise DomainError(_("This reset link is invalid or has expired."), code="invalid_token", field="token")
+        raise invalid
+    _validate_new_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
     # Signing out everywhere: a reset usually means the old password leaked.
-    user.auth_token_set.all().delete()
+    sign_out_everywhere(user)
+    return user

@@ -1,22 +1,20 @@
-from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth import login as session_login
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import logout as session_logout
 from django.db.models import Q
-from django.utils.encoding import force_str
-from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.models import Membership, Organization, Role, User, VerificationStatus
+from accounts.models import Membership, Organization, OrganizationKind, Role, VerificationStatus
 from accounts.permissions import has_org_role, user_org_ids
 from accounts.serializers import (
     AcceptInvitationSerializer,
@@ -30,18 +28,18 @@ from accounts.serializers import (
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetSerializer,
-    ReasonSerializer,
     RegisterSerializer,
     TokenResponseSerializer,
     VerificationEventSerializer,
+    VerificationReasonSerializer,
 )
 from marketplace.api.permissions import IsStaff
 from marketplace.api.throttling import AuthThrottle
-from marketplace.errors import DomainError, NotAllowed
+from marketplace.errors import NotAllowed
 
 
 def _token_response(user, request, status_code=status.HTTP_200_OK):
-    instance, token = AuthToken.objects.create(user)
+    instance, token = services.issue_token(user, request=request._request)
     return Response({"token": token, "expiry": instance.expiry, "user": MeSerializer(user).data}, status=status_code)
 
 
@@ -49,6 +47,7 @@ class RegisterView(APIView):
     """Create an account with an e-mail address or a mobile number; answers with a token."""
 
     permission_classes = [AllowAny]
+    authentication_classes: list = []  # a stale token on the device must not block signing up
     throttle_classes = [AuthThrottle]
 
     @extend_schema(request=RegisterSerializer, responses={201: TokenResponseSerializer})
@@ -60,20 +59,29 @@ class RegisterView(APIView):
 
 
 class LoginView(APIView):
-    """Exchange a login (e-mail or phone) and password for a token. Also opens a session for the browsable API."""
+    """Exchange a login (e-mail or phone) and password for a token.
+
+    No session is opened here: this view is CSRF-exempt, so a session would allow login CSRF,
+    and "log out everywhere" could not reach it. The browsable API logs in at /api-auth/login/.
+    """
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [AuthThrottle]
 
+    def get_authenticate_header(self, request):
+        # Wrong credentials answer 401 with the scheme to use, not DRF's 403 fallback.
+        return "Token"
+
     @extend_schema(request=LoginSerializer, responses={200: TokenResponseSerializer})
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request, login=serializer.validated_data["login"], password=serializer.validated_data["password"])
+        user = authenticate(
+            request._request, login=serializer.validated_data["login"], password=serializer.validated_data["password"]
+        )
         if user is None:
             raise AuthenticationFailed(_("Wrong login or password."))
-        session_login(request._request, user)
         return _token_response(user, request)
 
 
@@ -97,22 +105,27 @@ class LogoutAllView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
-        request.user.auth_token_set.all().delete()
+        services.sign_out_everywhere(request.user)
         session_logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PasswordChangeView(APIView):
+    """Change the password; every other device is signed out, this one stays signed in."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=PasswordChangeSerializer, responses={204: None})
     def post(self, request):
-        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        request.user.set_password(serializer.validated_data["new_password"])
-        request.user.save(update_fields=["password"])
-        # Other devices are signed out; this one keeps its token.
-        request.user.auth_token_set.exclude(pk=getattr(request.auth, "pk", None)).delete()
+        services.change_password(
+            request.user,
+            **serializer.validated_data,
+            keep_token=request.auth if isinstance(request.auth, AuthToken) else None,
+        )
+        if request.auth is None:
+            update_session_auth_hash(request._request, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -140,18 +153,7 @@ class PasswordResetConfirmView(APIView):
     def post(self, request):
         serializer = PasswordResetConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            user = User.objects.get(pk=force_str(urlsafe_base64_decode(data["uid"])))
-        except (ValueError, TypeError, OverflowError, User.DoesNotExist):
-            user = None
-        if user is None:
-            raise DomainError(_("This reset link is invalid or has expired."), code="invalid_token", field="token")
-        try:
-            password_validation.validate_password(data["new_password"], user)
-        except Exception as exc:
-            raise ValidationError({"new_password": list(exc.messages)}) from exc
-        services.reset_password(user, data["token"], data["new_password"])
+        services.reset_password(**serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -167,10 +169,10 @@ class MeView(generics.RetrieveUpdateAPIView):
 
 
 class OrganizationFilter(filters.FilterSet):
-    kind = filters.CharFilter()
+    kind = filters.ChoiceFilter(choices=OrganizationKind.choices)
     verification_status = filters.ChoiceFilter(choices=VerificationStatus.choices)
     city = filters.CharFilter()
-    mine = filters.BooleanFilter(method="filter_mine", label="Only organizations I belong to")
+    mine = filters.BooleanFilter(method="filter_mine", label=gettext_lazy("Only organizations I belong to"))
 
     class Meta:
         model = Organization
@@ -217,18 +219,18 @@ class OrganizationViewSet(
             serializer.instance, actor=self.request.user, **serializer.validated_data
         )
 
-    @extend_schema(request=ReasonSerializer, responses=OrganizationSerializer)
+    @extend_schema(request=VerificationReasonSerializer, responses=OrganizationSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
     def verify(self, request, pk=None):
-        serializer = ReasonSerializer(data=request.data)
+        serializer = VerificationReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         org = services.verify_organization(self.get_object(), actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(org).data)
 
-    @extend_schema(request=ReasonSerializer, responses=OrganizationSerializer)
+    @extend_schema(request=VerificationReasonSerializer, responses=OrganizationSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
     def reject(self, request, pk=None):
-        serializer = ReasonSerializer(data=request.data)
+        serializer = VerificationReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         org = services.reject_organization(self.get_object(), actor=request.user, reason=serializer.validated_data.get("reason", ""))
         return Response(self.get_serializer(org).data)

@@ -184,6 +184,8 @@ REST_FRAMEWORK = {
         "marketplace.api.throttling.WriteThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # Proxies in front of the app whose X-Forwarded-For may be trusted (0: use the peer address).
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -4,6 +4,7 @@ It stores an in-app notification now (inside the caller's transaction, so a roll
 it) and e-mails it after the transaction commits, in the recipient's language, unless the
 recipient turned e-mail off for that kind or has no e-mail address.
 """
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -23,16 +24,22 @@ def email_enabled(user, kind_code: str) -> bool:
 
 
 def notify(recipient, kind: str, context: dict | None = None) -> Notification:
+    """Store a notification for `recipient` and e-mail it once the caller's transaction commits.
+
+    Context values may be lazy translations (e.g. a TextChoices label): they are rendered in the
+    recipient's language, like the title and body.
+    """
     spec = get_kind(kind)
-    context = {key: str(value) for key, value in (context or {}).items()}
-    with translation.override(recipient.language or "zh-hans"):
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        context = {key: str(value) for key, value in (context or {}).items()}
         title = _render(spec.title, context)
         body = _render(spec.body, context)
     notification = Notification.objects.create(recipient=recipient, kind=kind, title=title[:200], body=body, data=context)
     if recipient.email and email_enabled(recipient, kind):
         from notifications.tasks import send_notification_email
 
-        transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+        # robust: the action that notified has committed; a mail failure is logged, not raised at the user.
+        transaction.on_commit(lambda: send_notification_email.delay(notification.pk), robust=True)
     return notification
 
 

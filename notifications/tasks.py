@@ -13,7 +13,8 @@ def send_notification_email(notification_id: int) -> bool:
     if notification is None or notification.emailed_at or not notification.recipient.email:
         return False
     send_mail(
-        subject=notification.title,
+        # A header cannot hold line breaks (a title may quote a user-typed name).
+        subject=" ".join(notification.title.split()),
         message=notification.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[notification.recipient.email],

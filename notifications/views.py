@@ -61,7 +61,8 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         if request.method == "PUT":
             serializer = PreferenceSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            services.set_email_preference(request.user, **serializer.validated_data)
+            data = serializer.validated_data
+            services.set_email_preference(request.user, data["kind"], data["email_enabled"])
         chosen = dict(NotificationPreference.objects.filter(user=request.user).values_list("kind", "email_enabled"))
         return Response(
             [{"kind": kind.code, "email_enabled": chosen.get(kind.code, kind.email)} for kind in all_kinds()]

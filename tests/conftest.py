@@ -8,8 +8,10 @@ from tests.factories import OrganizationFactory, StaffFactory, UserFactory
 
 @pytest.fixture(autouse=True)
 def _isolated_state(settings, tmp_path):
-    """Each test: fresh throttle counters, its own media folder, English unless a test asks otherwise."""
+    """Each test: fresh throttle counters, its own media folder, fast password hashing."""
     cache.clear()
+    # PBKDF2's deliberate slowness buys nothing in tests, which hash many passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     yield

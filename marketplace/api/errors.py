@@ -12,24 +12,26 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.views import set_rollback
 
 from marketplace.errors import DomainError
 
 logger = logging.getLogger("marketplace.api")
 
 _TYPES = {
-    exceptions.ValidationError: ("validation_error", "Invalid input."),
-    exceptions.ParseError: ("parse_error", "Malformed request."),
-    exceptions.AuthenticationFailed: ("authentication_failed", "Authentication failed."),
-    exceptions.NotAuthenticated: ("not_authenticated", "Authentication required."),
-    exceptions.PermissionDenied: ("permission_denied", "Permission denied."),
-    exceptions.NotFound: ("not_found", "Not found."),
-    exceptions.MethodNotAllowed: ("method_not_allowed", "Method not allowed."),
-    exceptions.NotAcceptable: ("not_acceptable", "Not acceptable."),
-    exceptions.UnsupportedMediaType: ("unsupported_media_type", "Unsupported media type."),
-    exceptions.Throttled: ("throttled", "Too many requests."),
+    exceptions.ValidationError: ("validation_error", gettext_lazy("Invalid input.")),
+    exceptions.ParseError: ("parse_error", gettext_lazy("Malformed request.")),
+    exceptions.AuthenticationFailed: ("authentication_failed", gettext_lazy("Authentication failed.")),
+    exceptions.NotAuthenticated: ("not_authenticated", gettext_lazy("Authentication required.")),
+    exceptions.PermissionDenied: ("permission_denied", gettext_lazy("Permission denied.")),
+    exceptions.NotFound: ("not_found", gettext_lazy("Not found.")),
+    exceptions.MethodNotAllowed: ("method_not_allowed", gettext_lazy("Method not allowed.")),
+    exceptions.NotAcceptable: ("not_acceptable", gettext_lazy("Not acceptable.")),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", gettext_lazy("Unsupported media type.")),
+    exceptions.Throttled: ("throttled", gettext_lazy("Too many requests.")),
 }
 
 
@@ -68,13 +70,15 @@ def _first_message(errors):
 
 
 def exception_handler(exc, context):
+    # Like DRF's handler: an error answer must not commit half of an atomic request.
+    set_rollback()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
     if isinstance(exc, DomainError):
-        errors = {exc.field: [exc.message]} if exc.field else None
+        errors = {exc.field: [str(exc.message)]} if exc.field else None
         type_ = exc.code
         titles = {400: _("Invalid request."), 403: _("Permission denied."), 409: _("Conflict.")}
         body = error_body(exc.status_code, type_, titles.get(exc.status_code, _("Error.")), exc.message, errors)
@@ -88,7 +92,7 @@ def exception_handler(exc, context):
                     type_, title = pair
                     break
             else:
-                type_, title = (exc.default_code or "error"), str(exc.default_detail)
+                type_, title = (exc.default_code or "error"), exc.default_detail
         headers = {}
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
@@ -96,9 +100,9 @@ def exception_handler(exc, context):
             headers["Retry-After"] = str(int(exc.wait))
         if isinstance(exc, exceptions.ValidationError):
             errors = _flatten_errors(exc.detail)
-            body = error_body(exc.status_code, type_, _(title), _first_message(errors), errors)
+            body = error_body(exc.status_code, type_, str(title), _first_message(errors), errors)
         else:
-            body = error_body(exc.status_code, type_, _(title), exc.detail)
+            body = error_body(exc.status_code, type_, str(title), exc.detail)
         return Response(body, status=exc.status_code, headers=headers)
 
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)

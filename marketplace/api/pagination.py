@@ -14,4 +14,5 @@ class FeedPagination(CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
-    ordering = "-created_at"
+    # The id breaks ties between rows created in the same instant, so no row is skipped or repeated.
+    ordering = ("-created_at", "-id")

@@ -1,9 +1,10 @@
 """Permission classes shared by every app (org-role checks live in accounts.permissions)."""
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 
 class IsStaff(BasePermission):
-    message = "Only platform staff may do this."
+    message = _("Only platform staff may do this.")
 
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated and request.user.is_staff)

@@ -1,7 +1,8 @@
 """Throttles: anonymous requests bounded, writes limited, auth endpoints strict.
 
 Rates come from settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (env THROTTLE_*) and are
-read per request, so a settings override applies without a restart.
+read per request, so a settings override applies without a restart. Clients are told apart by
+REMOTE_ADDR unless REST_FRAMEWORK["NUM_PROXIES"] says how many proxies to look through.
 """
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
@@ -10,6 +11,13 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, User
 class _LiveRatesMixin:
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        # Unset NUM_PROXIES makes DRF trust X-Forwarded-For as sent by the client, so anyone could
+        # dodge the limits by changing that header. Behind a proxy, set NUM_PROXIES to its depth.
+        if api_settings.NUM_PROXIES is None:
+            return request.META.get("REMOTE_ADDR")
+        return super().get_ident(request)
 
 
 class AnonReadThrottle(_LiveRatesMixin, AnonRateThrottle):
