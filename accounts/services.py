@@ -137,7 +137,8 @@ def _transition(org, actor, to_status, reason=""):
     return org
 
 
-def _notify_admins(org, kind, context):
+def notify_org_admins(org, kind, context):
+    """Tell an organization's owners and admins (the people who act for it) through notify()."""
     for membership in org.memberships.filter(role__in=[Role.OWNER, Role.ADMIN]).select_related("user"):
         notify(membership.user, kind, context)
 
@@ -148,7 +149,7 @@ def verify_organization(org, *, actor, reason="") -> Organization:
         raise NotAllowed(_("Only platform staff verify organizations."))
     org = _transition(org, actor, VerificationStatus.VERIFIED, reason)
     # The lazy label is rendered in each recipient's language by notify().
-    _notify_admins(org, "organization_verified", {"organization": org.name, "kind": OrganizationKind(org.kind).label})
+    notify_org_admins(org, "organization_verified", {"organization": org.name, "kind": OrganizationKind(org.kind).label})
     return org
 
 
@@ -159,7 +160,7 @@ def reject_organization(org, *, actor, reason) -> Organization:
     if not reason or not reason.strip():
         raise DomainError(_("Say why the organization is rejected, so that it can correct its details."), field="reason")
     org = _transition(org, actor, VerificationStatus.REJECTED, reason.strip())
-    _notify_admins(org, "organization_rejected", {"organization": org.name, "reason": org.rejection_reason})
+    notify_org_admins(org, "organization_rejected", {"organization": org.name, "reason": org.rejection_reason})
     return org
 
 

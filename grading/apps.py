@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class GradingConfig(AppConfig):
     name = "grading"
     verbose_name = _("Grading")
+
+    def ready(self):
+        from grading import notifications  # noqa: F401  (registers the notification kinds)
+        from grading.selectors import publish_blockers
+        from listings.rules import register_publish_rule
+
+        register_publish_rule(publish_blockers)
+

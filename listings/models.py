@@ -181,6 +181,17 @@ class ListingPhoto(models.Model):
     height = models.PositiveIntegerField(default=0)
     # 64-bit perceptual (difference) hash as 16 hex digits: the same picture reused elsewhere is flagged.
     phash = models.CharField(max_length=16, db_index=True)
+    # The hash cut into PHASH_BANDS exact-match bands: two hashes within PHASH_MAX_DISTANCE bits share at
+    # least one band (pigeonhole), so near-duplicates are found with indexed equality lookups.
+    hash_band_0 = models.PositiveIntegerField(default=0, db_index=True)
+    hash_band_1 = models.PositiveIntegerField(default=0, db_index=True)
+    hash_band_2 = models.PositiveIntegerField(default=0, db_index=True)
+    hash_band_3 = models.PositiveIntegerField(default=0, db_index=True)
+    hash_band_4 = models.PositiveIntegerField(default=0, db_index=True)
+    # Set when the same picture is already used on another seller's listing: shown to staff.
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("duplicate of")
+    )
     position = models.PositiveSmallIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -202,6 +213,8 @@ class ListingTransition(models.Model):
     from_state = models.CharField(max_length=16, choices=ListingState.choices)
     to_state = models.CharField(max_length=16, choices=ListingState.choices)
     reason = models.TextField(blank=True)
+    # For suspensions and reinstatements: which source (moderation, certificate) it was for.
+    source = models.CharField(max_length=16, choices=SuspensionSource.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -281,6 +294,12 @@ class ListingReport(models.Model):
         verbose_name_plural = _("listing reports")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            # One open report per person per listing; reports filed by the system have no reporter.
+            models.UniqueConstraint(
+                fields=["listing", "reporter"], condition=Q(status="open"), name="one_open_report_per_user"
+            ),
+        ]
 
     def __str__(self):
         return f"report {self.pk} on {self.listing_id} ({self.reason})"

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -155,11 +156,25 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic tasks, run by `celery -A marketplace beat` (each also has a management command).
+CELERY_BEAT_SCHEDULE: dict = {
+    "listings-expire": {"task": "listings.tasks.expire_listings", "schedule": 3600.0},
+    # 00:05 Beijing time: certificate validity dates are local dates.
+    "certification-expire-certificates": {
+        "task": "certification.tasks.expire_certificates",
+        "schedule": crontab(hour=16, minute=5),
+    },
+}
 TASK_MODE = "eager" if CELERY_TASK_ALWAYS_EAGER else "celery"
 
 SEARCH_BACKEND = env_str("SEARCH_BACKEND", "database")
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+
+# Listings and their photos.
+LISTING_TTL_DAYS = env_int("LISTING_TTL_DAYS", 60)
+LISTING_MAX_PHOTOS = env_int("LISTING_MAX_PHOTOS", 12)
+IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
@@ -170,6 +185,8 @@ THROTTLE_RATES = {
     "user": env_str("THROTTLE_USER", "600/min"),
     "writes": env_str("THROTTLE_WRITES", "60/min"),
     "auth": env_str("THROTTLE_AUTH", "10/min"),
+    # Public certificate / trace-code lookups, per IP: bounds enumeration of codes.
+    "verify": env_str("THROTTLE_VERIFY", "30/min"),
 }
 
 REST_FRAMEWORK = {
@@ -217,8 +234,22 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets whose field names ("kind", "state", "source", "status") recur across apps.
     "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "accounts.models.OrganizationKind",
         "VerificationStatusEnum": "accounts.models.VerificationStatus",
+        "OrganizationRoleEnum": "accounts.models.Role",
+        "CampusRoleEnum": "accounts.models.CampusRole",
+        "LanguageEnum": "marketplace.settings.LANGUAGES",
+        "ListingKindEnum": "listings.models.ListingKind",
+        "ListingStateEnum": "listings.models.ListingState",
+        "ListingGradeSourceEnum": "listings.models.GradeSource",
+        "SuspensionSourceEnum": "listings.models.SuspensionSource",
+        "ListingReportStatusEnum": "listings.models.ReportStatus",
+        "ListingReportReasonEnum": "listings.models.ReportReason",
+        "HandoverOptionEnum": "listings.models.HandoverOption",
+        "AssessmentSourceEnum": "grading.models.AssessmentSource",
+        "StandardStatusEnum": "grading.models.StandardStatus",
     },
 }
 
@@ -235,4 +266,9 @@ API_ROOT_LINKS = [
     ("me", "me"),
     ("organizations", "organization-list"),
     ("notifications", "notification-list"),
+    ("categories", "category-list"),
+    ("listings", "listing-list"),
+    ("favourites", "favourite-list"),
+    ("grading_standards", "grading-standard-list"),
+    ("certificates", "certificate-list"),
 ]

@@ -1,0 +1,84 @@
+"""Standards as data files: grading/standards/<code>-<version>.json.
+
+One file holds one version of a standard: its names, `source` (the public standards it follows),
+its grade scale best first, and its criteria in the order they are asked (see docs/grading.md).
+`build_standard` turns such a dict into a draft standard. It takes the model classes as
+arguments so that the seed migration can pass its historical models and
+`manage.py import_grading_standard` the real ones.
+"""
+import json
+from pathlib import Path
+
+STANDARDS_DIR = Path(__file__).resolve().parent / "standards"
+
+# The files seeded by migration 0004; a published file never changes, a new version is a new file.
+SEEDED_FILES = [
+    "phone-1.json", "computer-1.json", "book-1.json", "apparel-1.json",
+    "appliance-1.json", "furniture-1.json", "auto-part-1.json", "general-1.json",
+]
+
+STANDARD_FIELDS = ("code", "version", "name_zh", "name_en", "description_zh", "description_en", "source")
+LEVEL_FIELDS = ("code", "label_zh", "label_en", "description_zh", "description_en", "sellable")
+CRITERION_FIELDS = (
+    "key", "question_zh", "question_en", "help_zh", "help_en", "answer_type", "axis", "rules", "required",
+    "inspection_only",
+)
+
+
+class StandardFileError(ValueError):
+    """The data does not have the shape of a standard file."""
+
+
+def read_standard_file(path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StandardFileError(f"{path}: {exc}") from exc
+    check_shape(data)
+    return data
+
+
+def _pick(item, fields, where):
+    if not isinstance(item, dict):
+        raise StandardFileError(f"{where} must be an object")
+    unknown = sorted(set(item) - set(fields))
+    if unknown:
+        raise StandardFileError(f"{where} has unknown keys: {', '.join(unknown)}")
+    return {name: item[name] for name in fields if name in item}
+
+
+def check_shape(data) -> None:
+    """The keys and types a file needs; the meaning of the rules is checked by grading.validation."""
+    _pick({k: v for k, v in data.items() if k not in ("levels", "criteria")}, STANDARD_FIELDS, "standard")
+    for required in ("code", "version", "name_zh", "name_en"):
+        if not data.get(required):
+            raise StandardFileError(f"standard needs {required!r}")
+    if not isinstance(data["version"], int) or data["version"] < 1:
+        raise StandardFileError("version must be a positive integer")
+    for name in ("levels", "criteria"):
+        if not isinstance(data.get(name), list) or not data[name]:
+            raise StandardFileError(f"standard needs a non-empty list {name!r}")
+    for index, level in enumerate(data["levels"]):
+        _pick(level, LEVEL_FIELDS, f"levels[{index}]")
+        if not level.get("code") or not level.get("label_zh") or not level.get("label_en"):
+            raise StandardFileError(f"levels[{index}] needs code, label_zh and label_en")
+    for index, criterion in enumerate(data["criteria"]):
+        _pick(criterion, CRITERION_FIELDS, f"criteria[{index}]")
+        for required in ("key", "question_zh", "question_en", "answer_type", "rules"):
+            if required not in criterion:
+                raise StandardFileError(f"criteria[{index}] needs {required!r}")
+
+
+def build_standard(data, *, standard_model, level_model, criterion_model):
+    """Create a draft standard with its levels (rank = position, best first) and criteria."""
+    fields = {k: v for k, v in data.items() if k in STANDARD_FIELDS}
+    standard = standard_model.objects.create(status="draft", **fields)
+    level_model.objects.bulk_create(
+        level_model(standard=standard, rank=rank, **_pick(level, LEVEL_FIELDS, "level"))
+        for rank, level in enumerate(data["levels"])
+    )
+    criterion_model.objects.bulk_create(
+        criterion_model(standard=standard, position=position, **_pick(criterion, CRITERION_FIELDS, "criterion"))
+        for position, criterion in enumerate(data["criteria"])
+    )
+    return standard

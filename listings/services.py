@@ -1,0 +1,436 @@
+"""Writes on listings other than state changes (those live in listings.lifecycle).
+
+Each action runs in one transaction, checks who acts, leaves an audit trail where the change
+matters (ListingChange for price and description, the report's own handled_* fields for
+moderation) and sends listings.signals.listing_changed for what search indexes.
+"""
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from accounts.permissions import has_org_role
+from listings import lifecycle
+from listings.attributes import validate_attributes
+from listings.models import (
+    MAX_PRICE,
+    Favourite,
+    HandoverOption,
+    Listing,
+    ListingChange,
+    ListingKind,
+    ListingPhoto,
+    ListingReport,
+    ListingState,
+    ReportReason,
+    ReportStatus,
+)
+from listings.permissions import SELLING_ORG_KINDS, can_manage, require_manage, require_staff
+from listings.signals import listing_changed
+from marketplace.errors import Conflict, DomainError, NotAllowed
+from marketplace.images import PHASH_MAX_DISTANCE, hamming, hash_bands, process_upload
+
+COORDINATE_STEP = Decimal("0.01")  # about 1 km: the exact point is never stored
+PHOTO_STATES = (ListingState.DRAFT, ListingState.ACTIVE)
+HISTORY_FIELDS = ("price", "description")
+VIEW_DEDUP_SECONDS = 60 * 60
+
+
+def max_photos() -> int:
+    return int(getattr(settings, "LISTING_MAX_PHOTOS", 12))
+
+
+def round_coordinate(value) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(COORDINATE_STEP, rounding=ROUND_HALF_UP)
+
+
+def _changed(listing, fields):
+    listing_changed.send(sender=Listing, listing=listing, fields=set(fields), deleted=False)
+
+
+def _check_price(price):
+    if price is None or price <= 0:
+        raise DomainError(_("The price must be more than 0."), code="invalid_price", field="price")
+    if price > MAX_PRICE:
+        raise DomainError(_("The price may be at most ¥%(max)s.") % {"max": MAX_PRICE}, code="invalid_price", field="price")
+
+
+def _check_handover(options):
+    if not options:
+        raise DomainError(_("Choose at least one way to hand the item over."), field="handover_options")
+    unknown = set(options) - set(HandoverOption.values)
+    if unknown:
+        raise DomainError(_("Unknown hand-over option."), field="handover_options")
+    return [value for value in HandoverOption.values if value in options]
+
+
+def _check_quantity(organization, quantity):
+    if quantity < 1:
+        raise DomainError(_("The quantity must be at least 1."), field="quantity")
+    if organization is None and quantity != 1:
+        raise DomainError(
+            _("A person sells one item per listing; only organizations list stock."), code="quantity_not_allowed",
+            field="quantity",
+        )
+
+
+def _check_organization(actor, organization):
+    if organization is None:
+        return
+    if not has_org_role(actor, organization, Role.MEMBER):
+        raise NotAllowed(_("You may list only for organizations you are a member of."))
+    if organization.kind not in SELLING_ORG_KINDS:
+        raise NotAllowed(_("%(org)s is not an organization that sells goods.") % {"org": organization.name})
+    if not organization.is_verified:
+        raise NotAllowed(
+            _("%(org)s must be verified by the platform before it can sell.") % {"org": organization.name},
+            code="organization_not_verified",
+        )
+
+
+def _check_category(category):
+    if not category.is_active:
+        raise DomainError(_("This category is closed for new listings."), field="category")
+
+
+@transaction.atomic
+def create_listing(*, actor, category, title, price, city, organization=None, kind=ListingKind.SECOND_HAND,
+                   description="", negotiable=False, quantity=1, handover_options=(HandoverOption.PICKUP,),
+                   district="", latitude=None, longitude=None, attributes=None) -> Listing:
+    """A new draft sold by `actor`, or by `organization` when given (actor must be a member)."""
+    _check_organization(actor, organization)
+    _check_category(category)
+    _check_price(price)
+    _check_quantity(organization, quantity)
+    listing = Listing.objects.create(
+        seller=actor,
+        organization=organization,
+        category=category,
+        kind=ListingKind(kind),
+        title=title.strip(),
+        description=description.strip(),
+        price=price,
+        negotiable=negotiable,
+        quantity=quantity,
+        handover_options=_check_handover(list(handover_options)),
+        city=city.strip(),
+        district=district.strip(),
+        latitude=round_coordinate(latitude),
+        longitude=round_coordinate(longitude),
+        attributes=validate_attributes(category.attribute_schema, attributes),
+        state=ListingState.DRAFT,
+    )
+    _changed(listing, {"created"})
+    return listing
+
+
+EDITABLE_FIELDS = frozenset({
+    "title", "description", "price", "negotiable", "quantity", "handover_options", "city", "district",
+    "latitude", "longitude", "attributes", "category", "kind",
+})
+
+
+@transaction.atomic
+def update_listing(listing, *, actor, **changes) -> Listing:
+    """Edit a listing the actor manages; price and description changes are kept in ListingChange."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise DomainError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    require_manage(actor, listing)
+    if listing.state == ListingState.SOLD:
+        raise Conflict(_("A sold listing can no longer be edited."), code="listing_sold")
+    moves = ("category" in changes and changes["category"].pk != listing.category_id) or (
+        "kind" in changes and changes["kind"] != listing.kind
+    )
+    if moves and listing.state != ListingState.DRAFT:
+        raise Conflict(_("Category and kind can be changed only while the listing is a draft."), code="not_draft")
+    if "category" in changes:
+        _check_category(changes["category"])
+    if "price" in changes:
+        _check_price(changes["price"])
+    if "quantity" in changes:
+        _check_quantity(listing.organization, changes["quantity"])
+    if "handover_options" in changes:
+        changes["handover_options"] = _check_handover(list(changes["handover_options"]))
+    for name in ("latitude", "longitude"):
+        if name in changes:
+            changes[name] = round_coordinate(changes[name])
+    for name in ("title", "description", "city", "district"):
+        if name in changes:
+            changes[name] = changes[name].strip()
+    category = changes.get("category", listing.category)
+    if "attributes" in changes or "category" in changes:
+        changes["attributes"] = validate_attributes(
+            category.attribute_schema, changes.get("attributes", listing.attributes)
+        )
+
+    changed = set()
+    for name, value in changes.items():
+        old = getattr(listing, name)
+        if old == value:
+            continue
+        if name in HISTORY_FIELDS:
+            ListingChange.objects.create(listing=listing, actor=actor, field=name, old_value=str(old), new_value=str(value))
+        setattr(listing, name, value)
+        changed.add(name)
+    if changed:
+        listing.save(update_fields=sorted({*changed, "updated_at"}))
+        _changed(listing, changed)
+    return listing
+
+
+@transaction.atomic
+def delete_draft(listing, *, actor) -> None:
+    """Only drafts are deleted; a published listing is withdrawn instead, so its history stays."""
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    require_manage(actor, listing)
+    if listing.state != ListingState.DRAFT:
+        raise Conflict(_("Only a draft can be deleted; withdraw a published listing instead."), code="not_draft")
+    names = _photo_file_names(listing.photos.all())
+    listing_changed.send(sender=Listing, listing=listing, fields=set(), deleted=True)
+    listing.delete()
+    _delete_files_after_commit(names)
+
+
+# Photos
+
+def _photo_file_names(photos):
+    return [(f.storage, f.name) for photo in photos for f in (photo.original, photo.display, photo.thumbnail) if f]
+
+
+def _delete_files_after_commit(names):
+    def delete():
+        for storage, name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete)
+
+
+def _check_photos_allowed(listing, actor) -> None:
+    require_manage(actor, listing)
+    if listing.state not in PHOTO_STATES:
+        raise Conflict(
+            _("Photos can be changed only while the listing is a draft or active."), code="photos_locked"
+        )
+
+
+def _lock_for_photos(listing, actor) -> Listing:
+    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    _check_photos_allowed(listing, actor)
+    return listing
+
+
+def _find_duplicate(listing, phash) -> ListingPhoto | None:
+    """The oldest photo of another seller's listing within PHASH_MAX_DISTANCE bits of `phash`."""
+    bands = hash_bands(phash)
+    candidates = ListingPhoto.objects.filter(
+        Q(hash_band_0=bands[0]) | Q(hash_band_1=bands[1]) | Q(hash_band_2=bands[2])
+        | Q(hash_band_3=bands[3]) | Q(hash_band_4=bands[4])
+    ).exclude(listing__seller_id=listing.seller_id)
+    if listing.organization_id is not None:
+        candidates = candidates.exclude(listing__organization_id=listing.organization_id)
+    matches = [photo for photo in candidates.order_by("id") if hamming(photo.phash, phash) <= PHASH_MAX_DISTANCE]
+    return matches[0] if matches else None
+
+
+def _report_duplicate(listing, duplicate_of):
+    already = ListingReport.objects.filter(
+        listing=listing, reporter__isnull=True, reason=ReportReason.DUPLICATE, status=ReportStatus.OPEN
+    ).exists()
+    if not already:
+        ListingReport.objects.create(
+            listing=listing,
+            reporter=None,
+            reason=ReportReason.DUPLICATE,
+            details=_("A photo matches photo %(photo)s of listing %(listing)s by another seller.")
+            % {"photo": duplicate_of.pk, "listing": duplicate_of.listing_id},
+        )
+
+
+def add_photo(listing, *, actor, uploaded_file) -> ListingPhoto:
+    """Clean and store a photo (at the end); flag and report it when another seller already uses it."""
+    # Cheap checks first, then the slow image work outside the row lock, then check again under it.
+    _check_photos_allowed(listing, actor)
+    processed = process_upload(uploaded_file)
+    with transaction.atomic():
+        return _store_photo(_lock_for_photos(listing, actor), actor, processed)
+
+
+def _store_photo(listing, actor, processed) -> ListingPhoto:
+    count = listing.photos.count()
+    if count >= max_photos():
+        raise Conflict(_("A listing has at most %(max)s photos.") % {"max": max_photos()}, code="too_many_photos")
+    bands = hash_bands(processed.phash)
+    duplicate_of = _find_duplicate(listing, processed.phash)
+    photo = ListingPhoto(
+        listing=listing,
+        width=processed.width,
+        height=processed.height,
+        phash=processed.phash,
+        position=count,
+        uploaded_by=actor,
+        duplicate_of=duplicate_of,
+        **{f"hash_band_{index}": band for index, band in enumerate(bands)},
+    )
+    photo.original.save(processed.original.name, processed.original, save=False)
+    photo.display.save(processed.display.name, processed.display, save=False)
+    photo.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
+    written = _photo_file_names([photo])
+    # The files are written before the row: remove them again if saving the row fails.
+    try:
+        photo.save()
+        if duplicate_of is not None:
+            _report_duplicate(listing, duplicate_of)
+        _changed(listing, {"photos"})
+    except Exception:
+        for storage, name in written:
+            storage.delete(name)
+        raise
+    return photo
+
+
+def _renumber(listing, ordered_ids):
+    photos = {photo.pk: photo for photo in listing.photos.all()}
+    for position, photo_id in enumerate(ordered_ids):
+        photo = photos[photo_id]
+        if photo.position != position:
+            photo.position = position
+            photo.save(update_fields=["position"])
+
+
+@transaction.atomic
+def delete_photo(photo, *, actor) -> None:
+    listing = _lock_for_photos(photo.listing, actor)
+    photo = ListingPhoto.objects.get(pk=photo.pk, listing=listing)
+    names = _photo_file_names([photo])
+    photo.delete()
+    _renumber(listing, list(listing.photos.order_by("position", "id").values_list("pk", flat=True)))
+    _changed(listing, {"photos"})
+    _delete_files_after_commit(names)
+
+
+@transaction.atomic
+def reorder_photos(listing, *, actor, photo_ids) -> list[ListingPhoto]:
+    """Put the photos in the order given; the first one becomes the cover. Every photo must be named once."""
+    listing = _lock_for_photos(listing, actor)
+    current = set(listing.photos.values_list("pk", flat=True))
+    if len(photo_ids) != len(set(photo_ids)) or set(photo_ids) != current:
+        raise DomainError(_("Name every photo of the listing exactly once."), code="invalid_order", field="photo_ids")
+    _renumber(listing, photo_ids)
+    _changed(listing, {"photos"})
+    return list(listing.photos.order_by("position", "id"))
+
+
+@transaction.atomic
+def set_cover(photo, *, actor) -> list[ListingPhoto]:
+    """Make `photo` the cover (position 0); the others keep their order behind it."""
+    listing = _lock_for_photos(photo.listing, actor)
+    ordered = list(listing.photos.order_by("position", "id").values_list("pk", flat=True))
+    if photo.pk not in ordered:
+        raise DomainError(_("This photo belongs to another listing."), field="photo")
+    ordered.remove(photo.pk)
+    _renumber(listing, [photo.pk, *ordered])
+    _changed(listing, {"photos"})
+    return list(listing.photos.order_by("position", "id"))
+
+
+# Favourites, views, reports
+
+def add_favourite(listing, *, user) -> Favourite:
+    if not listing.is_public:
+        raise Conflict(_("Only published listings can be added to your watchlist."), code="not_public")
+    if listing.seller_id == user.pk:
+        raise DomainError(_("You cannot watch your own listing."), code="own_listing")
+    favourite, _created = Favourite.objects.get_or_create(user=user, listing=listing)
+    return favourite
+
+
+def remove_favourite(listing, *, user) -> None:
+    Favourite.objects.filter(user=user, listing=listing).delete()
+
+
+def record_view(listing, *, viewer, client_key: str) -> bool:
+    """Count a view once per viewer per hour, never the seller's own: one UPDATE ... SET n = n + 1."""
+    if viewer is not None and viewer.is_authenticated and can_manage(viewer, listing):
+        return False
+    if not listing.is_public:
+        return False
+    who = f"user:{viewer.pk}" if viewer is not None and viewer.is_authenticated else f"anon:{client_key}"
+    if not cache.add(f"listing-view:{listing.pk}:{who}", 1, timeout=VIEW_DEDUP_SECONDS):
+        return False
+    Listing.objects.filter(pk=listing.pk).update(view_count=F("view_count") + 1)
+    return True
+
+
+def report_listing(listing, *, reporter, reason, details="") -> ListingReport:
+    """File a report for the moderation queue; one open report per person per listing."""
+    if can_manage(reporter, listing):
+        raise DomainError(_("You cannot report your own listing."), code="own_listing")
+    if ListingReport.objects.filter(listing=listing, reporter=reporter, status=ReportStatus.OPEN).exists():
+        raise Conflict(_("You already reported this listing; staff are looking at it."), code="already_reported")
+    try:
+        with transaction.atomic():
+            return ListingReport.objects.create(
+                listing=listing, reporter=reporter, reason=ReportReason(reason), details=(details or "").strip()
+            )
+    except IntegrityError as exc:  # two reports sent at the same moment
+        raise Conflict(_("You already reported this listing; staff are looking at it."), code="already_reported") from exc
+
+
+def _lock_open_report(report) -> ListingReport:
+    report = ListingReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.OPEN:
+        raise Conflict(_("This report was already handled."), code="report_closed")
+    return report
+
+
+def _close(report, *, actor, status, resolution):
+    report.status = status
+    report.handled_by = actor
+    report.handled_at = timezone.now()
+    report.resolution = resolution
+    report.save(update_fields=["status", "handled_by", "handled_at", "resolution"])
+
+
+@transaction.atomic
+def action_report(report, *, actor, reason) -> ListingReport:
+    """Suspend the reported listing for moderation and close every open report on it as actioned."""
+    require_staff(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the listing is suspended: the seller is told."), code="reason_required", field="reason")
+    report = _lock_open_report(report)
+    listing = report.listing
+    if not (listing.state == ListingState.SUSPENDED and "moderation" in listing.suspension_sources):
+        lifecycle.suspend(listing, actor=actor, reason=reason)
+    for open_report in ListingReport.objects.select_for_update().filter(listing=listing, status=ReportStatus.OPEN):
+        _close(open_report, actor=actor, status=ReportStatus.ACTIONED, resolution=reason)
+    report.refresh_from_db()
+    return report
+
+
+@transaction.atomic
+def dismiss_report(report, *, actor, resolution="") -> ListingReport:
+    require_staff(actor)
+    report = _lock_open_report(report)
+    _close(report, actor=actor, status=ReportStatus.DISMISSED, resolution=(resolution or "").strip())
+    return report
+
+
+def expire_due_listings(now=None) -> int:
+    """Expire every active listing past its expires_at; each in its own transaction. Returns how many."""
+    now = now or timezone.now()
+    due = Listing.objects.filter(state=ListingState.ACTIVE, expires_at__lte=now).values_list("pk", flat=True)
+    expired = 0
+    for pk in list(due.iterator()):
+        if lifecycle.expire(Listing(pk=pk), now=now) is not None:
+            expired += 1
+    return expired

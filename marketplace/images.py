@@ -1,0 +1,180 @@
+"""The shared image pipeline: every uploaded photo (listing photos, grading evidence) goes through here.
+
+process_upload() refuses what is not really a JPEG, PNG or WebP image, bounds bytes and pixels
+(decompression bombs answer 400, never crash a worker), applies the EXIF orientation and then
+re-encodes without any metadata, so GPS positions, camera serials and ICC/XMP blocks never
+reach storage. It returns the cleaned original, a ~1280 px display and a ~320 px thumbnail
+(both WebP) and a 64-bit difference hash for spotting the same picture reused elsewhere.
+"""
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from marketplace.errors import DomainError
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 40_000_000
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+DISPLAY_SIZE = 1280
+THUMBNAIL_SIZE = 320
+JPEG_QUALITY = 90
+WEBP_QUALITY = 82
+
+# Perceptual hash: 64 bits cut into bands of these widths. Two hashes at most PHASH_MAX_DISTANCE
+# bits apart agree on at least one whole band (pigeonhole), so a lookup by band finds every
+# near-duplicate candidate with plain indexed equality.
+PHASH_BAND_BITS = (13, 13, 13, 13, 12)
+PHASH_MAX_DISTANCE = len(PHASH_BAND_BITS) - 1
+
+
+class ImageRejected(DomainError):
+    """The upload is not an image we accept, or is too large (HTTP 400)."""
+
+    default_code = "invalid_image"
+
+
+@dataclass
+class ProcessedImage:
+    original: ContentFile
+    display: ContentFile
+    thumbnail: ContentFile
+    width: int
+    height: int
+    phash: str
+
+
+def _read_bounded(uploaded_file, max_bytes: int) -> bytes:
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > max_bytes:
+        raise _too_large(max_bytes)
+    if hasattr(uploaded_file, "seek"):
+        uploaded_file.seek(0)
+    data = uploaded_file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _too_large(max_bytes)
+    if not data:
+        raise ImageRejected(_("The file is empty."), code="invalid_image")
+    return data
+
+
+def _too_large(max_bytes):
+    return ImageRejected(
+        _("The image is larger than %(size)s MB.") % {"size": round(max_bytes / (1024 * 1024), 1)},
+        code="image_too_large",
+    )
+
+
+def _too_many_pixels(max_pixels):
+    return ImageRejected(
+        _("The image has more than %(megapixels)s megapixels.") % {"megapixels": round(max_pixels / 1_000_000, 1)},
+        code="image_too_many_pixels",
+    )
+
+
+def _not_an_image():
+    return ImageRejected(_("The file is not a JPEG, PNG or WebP image."), code="invalid_image")
+
+
+def _open_checked(data: bytes, max_pixels: int) -> Image.Image:
+    """Open, verify and fully decode the image, refusing bombs and anything that is not an accepted image."""
+    with warnings.catch_warnings():
+        # Pillow only warns between MAX_IMAGE_PIXELS and twice that: make every bomb an error.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            probe = Image.open(io.BytesIO(data))
+            if probe.format not in ACCEPTED_FORMATS:
+                raise _not_an_image()
+            width, height = probe.size
+            # Checked from the header, before any pixel is decoded.
+            if width * height > max_pixels:
+                raise _too_many_pixels(max_pixels)
+            probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _too_many_pixels(max_pixels) from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise _not_an_image() from exc
+    if width <= 0 or height <= 0:
+        raise _not_an_image()
+    return image
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
+def _strip(image: Image.Image) -> Image.Image:
+    """A copy that carries pixels only: no EXIF (GPS!), ICC profile, XMP or text chunks."""
+    mode = "RGBA" if _has_alpha(image) else "RGB"
+    converted = image.convert(mode)
+    clean = Image.new(mode, converted.size)
+    clean.paste(converted)
+    return clean
+
+
+def _encode(image: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def _derivative(image: Image.Image, box: int) -> bytes:
+    copy = image.copy()
+    copy.thumbnail((box, box), Image.Resampling.LANCZOS)
+    return _encode(copy, "WEBP", quality=WEBP_QUALITY, method=4)
+
+
+def dhash(image: Image.Image) -> str:
+    """64-bit difference hash as 16 hex digits: robust to re-encoding and resizing."""
+    small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    pixels = small.tobytes()
+    bits = 0
+    for row in range(8):
+        for col in range(8):
+            left, right = pixels[row * 9 + col], pixels[row * 9 + col + 1]
+            bits = (bits << 1) | (1 if left > right else 0)
+    return f"{bits:016x}"
+
+
+def hamming(hash_a: str, hash_b: str) -> int:
+    return (int(hash_a, 16) ^ int(hash_b, 16)).bit_count()
+
+
+def hash_bands(phash: str) -> list[int]:
+    """The hash cut into PHASH_BAND_BITS bands (most significant first), for indexed near-duplicate lookups."""
+    value, bands, shift = int(phash, 16), [], 64
+    for width in PHASH_BAND_BITS:
+        shift -= width
+        bands.append((value >> shift) & ((1 << width) - 1))
+    return bands
+
+
+def process_upload(uploaded_file, *, max_bytes=None, max_pixels=None) -> ProcessedImage:
+    """Validate and clean an uploaded image; raises ImageRejected (400) with a reason the user can act on."""
+    max_bytes = max_bytes or getattr(settings, "IMAGE_MAX_BYTES", DEFAULT_MAX_BYTES)
+    max_pixels = max_pixels or getattr(settings, "IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+    data = _read_bounded(uploaded_file, max_bytes)
+    image = _open_checked(data, max_pixels)
+    image.seek(0)  # animated WebP/PNG: the first frame stands for the photo
+    oriented = ImageOps.exif_transpose(image)
+    clean = _strip(oriented)
+    stem = uuid.uuid4().hex
+    if clean.mode == "RGBA":
+        original = ContentFile(_encode(clean, "PNG", optimize=True), name=f"{stem}.png")
+    else:
+        original = ContentFile(_encode(clean, "JPEG", quality=JPEG_QUALITY, optimize=True), name=f"{stem}.jpg")
+    return ProcessedImage(
+        original=original,
+        display=ContentFile(_derivative(clean, DISPLAY_SIZE), name=f"{stem}.webp"),
+        thumbnail=ContentFile(_derivative(clean, THUMBNAIL_SIZE), name=f"{stem}.webp"),
+        width=clean.width,
+        height=clean.height,
+        phash=dhash(clean),
+    )
