@@ -235,7 +235,7 @@ class TestListAndFilters:
 
         assert ids(f"category={category('phones-tablets').pk}") == {phone.pk}  # descendants included
         assert ids(f"category={category('books').pk}") == {book.pk}
-        assert ids("price_min=100&price_max=1000") == {org_item.pk}
+        assert ids("min_price=100&max_price=1000") == {org_item.pk}
         assert ids("city=南宁市") == {book.pk}
         assert ids("grade=B") == {phone.pk}
         assert ids("kind=refurbished") == {org_item.pk}
