@@ -1,6 +1,7 @@
 """Fixtures shared by every test package."""
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.factories import OrganizationFactory, StaffFactory, UserFactory
@@ -8,13 +9,17 @@ from tests.factories import OrganizationFactory, StaffFactory, UserFactory
 
 @pytest.fixture(autouse=True)
 def _isolated_state(settings, tmp_path):
-    """Each test: fresh throttle counters, its own media folder, fast password hashing."""
+    """Each test: fresh throttle counters, its own media folder, fast password hashing, English."""
     cache.clear()
     # PBKDF2's deliberate slowness buys nothing in tests, which hash many passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Code outside a request speaks English in tests unless a test overrides it: a language a
+    # previous request activated must not leak into the next test.
+    translation.activate("en")
     yield
+    translation.deactivate()
     cache.clear()
 
 
