@@ -41,12 +41,13 @@ def require_org_role(user, org, min_role: str = Role.MEMBER) -> Membership:
 def require_org_can_act_as(org, kind: str) -> None:
     if org.kind != kind:
         raise NotAllowed(
-            _("%(org)s is not a %(kind)s.") % {"org": org.name, "kind": OrganizationKind(kind).label},
+            _("%(org)s cannot do this: it is not registered with the role “%(kind)s”.")
+            % {"org": org.name, "kind": OrganizationKind(kind).label},
             code="wrong_organization_kind",
         )
     if not org.is_verified:
         raise NotAllowed(
-            _("%(org)s must be verified by the platform before it can act as a %(kind)s.")
+            _("%(org)s must be verified by the platform before it can act in the role “%(kind)s”.")
             % {"org": org.name, "kind": OrganizationKind(kind).label},
             code="organization_not_verified",
         )

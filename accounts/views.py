@@ -213,6 +213,8 @@ class OrganizationViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.create_organization(creator=self.request.user, **serializer.validated_data)
+        # The context was built before the organization existed: the creator is its owner.
+        serializer.context.setdefault("my_roles", {})[serializer.instance.pk] = Role.OWNER
 
     def perform_update(self, serializer):
         serializer.instance = services.update_organization(

@@ -322,3 +322,15 @@ def test_every_status_change_leaves_one_event(client_for, user, staff):
     assert steps == [
         ("", "pending"), ("pending", "rejected"), ("rejected", "pending"), ("pending", "verified"), ("verified", "pending")
     ]
+
+
+def test_the_creator_sees_their_owner_role_in_the_creation_answer(client_for, db):
+    from tests.factories import UserFactory, credit_code
+
+    response = client_for(UserFactory()).post(
+        "/api/v1/organizations/",
+        {"kind": "merchant", "name": "旧物小铺", "legal_name": "旧物小铺有限公司", "credit_code": credit_code(987654),
+         "address": "南宁市青秀区民族大道1号", "contact_name": "韦先生", "contact_phone": "0771-1234567"},
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["my_role"] == "owner"
