@@ -11,6 +11,38 @@ from certification.labels import verify_url
 from certification.models import CertificateStatus, ListingCertification, TraceEvent, TraceEventKind
 from listings.models import ListingState
 
+# What of each event's data is public: structured facts only. The free texts (core intake source
+# and condition, disassembly summary, cleaning method, repair description) are for internal use
+# and never leave the remanufacturer; `public_summary` is the text written to be shown.
+PUBLIC_EVENT_DATA = {
+    TraceEventKind.CORE_INTAKE: (),
+    TraceEventKind.DISASSEMBLY: (),
+    TraceEventKind.CLEANING: (),
+    TraceEventKind.PART_REPLACEMENT: ("parts",),
+    TraceEventKind.REPAIR: ("parts",),
+    TraceEventKind.FINAL_TEST: ("result", "measurements", "standard"),
+    TraceEventKind.WARRANTY_START: ("months",),
+    TraceEventKind.SALE: ("channel",),
+}
+PUBLIC_PART_KEYS = ("name", "part_number", "origin")
+
+
+def public_event_data(kind, data) -> dict:
+    """The allow-listed part of an event's data (see PUBLIC_EVENT_DATA)."""
+    data = data or {}
+    public = {}
+    for key in PUBLIC_EVENT_DATA.get(kind, ()):
+        if key not in data:
+            continue
+        value = data[key]
+        if key == "parts":
+            value = [{part_key: part.get(part_key, "") for part_key in PUBLIC_PART_KEYS}
+                     for part in value or [] if isinstance(part, dict)]
+        public[key] = value
+    if (data.get("public_summary") or "").strip():
+        public["public_summary"] = data["public_summary"].strip()
+    return public
+
 
 def _organization(org) -> dict:
     return {"name": org.name, "city": org.city}
@@ -53,7 +85,7 @@ def public_unit(unit) -> dict:
                 "kind": event.kind,
                 "kind_display": str(TraceEventKind(event.kind).label),
                 "occurred_at": event.occurred_at,
-                "data": event.data,
+                "data": public_event_data(event.kind, event.data),
             }
             for event in events
         ],

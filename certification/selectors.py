@@ -44,13 +44,25 @@ def visible_units(user):
 
 
 def certificate_covers(certificate, category) -> bool:
-    """Does the certificate name this category or one of its ancestors?"""
-    covered = set(certificate.categories.values_list("pk", flat=True))
-    node = category
-    while node is not None:
+    """Does the certificate name this category or one of its ancestors?
+
+    At most two queries however deep the tree: the certificate's categories (none when they are
+    prefetched) and, only when the category itself is not named, the category tree (small).
+    """
+    from listings.selectors import category_map
+
+    covered = {node.pk for node in certificate.categories.all()}
+    if category.pk in covered:
+        return True
+    if not covered or category.parent_id is None:
+        return False
+    categories, seen = category_map(), set()
+    node = categories.get(category.parent_id)
+    while node is not None and node.pk not in seen:
         if node.pk in covered:
             return True
-        node = node.parent
+        seen.add(node.pk)
+        node = categories.get(node.parent_id)
     return False
 
 

@@ -87,6 +87,12 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
+class RequiredReasonSerializer(serializers.Serializer):
+    """Suspending and revoking need a reason: the holder and its sellers see it."""
+
+    reason = serializers.CharField(max_length=1000)
+
+
 class CertificateEventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
     # Plain strings in the schema: an enum named "from_status" would collide with accounts' one.
@@ -147,25 +153,35 @@ class PartSerializer(serializers.Serializer):
     origin = serializers.ChoiceField(choices=[("new", _("New")), ("remanufactured", _("Remanufactured"))])
 
 
-class CoreIntakeData(serializers.Serializer):
-    source = serializers.CharField(max_length=200, help_text=_("Where the core came from, e.g. a licensed dismantler."))
-    condition = serializers.CharField(max_length=500)
+class EventData(serializers.Serializer):
+    """Every event may carry a `public_summary`: the one free text shown on the public verify page."""
+
+    public_summary = serializers.CharField(
+        max_length=300, required=False, allow_blank=True,
+        help_text=_("Shown publicly on the verify page: write it for buyers, never name customers or staff. "
+                    "The other free texts of an event are internal."),
+    )
 
 
-class DisassemblyData(serializers.Serializer):
-    summary = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+class CoreIntakeData(EventData):
+    source = serializers.CharField(max_length=200, help_text=_("Where the core came from, e.g. a licensed dismantler. Internal."))
+    condition = serializers.CharField(max_length=500, help_text=_("Internal."))
 
 
-class CleaningData(serializers.Serializer):
-    method = serializers.CharField(max_length=200)
+class DisassemblyData(EventData):
+    summary = serializers.CharField(max_length=500, required=False, allow_blank=True, default="", help_text=_("Internal."))
 
 
-class PartReplacementData(serializers.Serializer):
+class CleaningData(EventData):
+    method = serializers.CharField(max_length=200, help_text=_("Internal."))
+
+
+class PartReplacementData(EventData):
     parts = PartSerializer(many=True, allow_empty=False)
 
 
-class RepairData(serializers.Serializer):
-    description = serializers.CharField(max_length=500)
+class RepairData(EventData):
+    description = serializers.CharField(max_length=500, help_text=_("Internal."))
     parts = PartSerializer(many=True, required=False, default=list)
 
 
@@ -182,17 +198,17 @@ class MeasurementsField(serializers.DictField):
         return values
 
 
-class FinalTestData(serializers.Serializer):
+class FinalTestData(EventData):
     result = serializers.ChoiceField(choices=[("pass", _("Pass")), ("fail", _("Fail"))])
     measurements = MeasurementsField(required=False, default=dict)
     standard = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
 
 
-class WarrantyStartData(serializers.Serializer):
+class WarrantyStartData(EventData):
     months = serializers.IntegerField(min_value=1, max_value=120)
 
 
-class SaleData(serializers.Serializer):
+class SaleData(EventData):
     # Never the buyer: the public chain must not name customers.
     channel = serializers.ChoiceField(choices=[("marketplace", _("Marketplace")), ("offline", _("Offline"))])
 
@@ -219,7 +235,9 @@ class TraceEventWriteSerializer(serializers.Serializer):
         help_text=_(
             "Depends on kind: core_intake {source, condition}; disassembly {summary}; cleaning {method}; "
             "part_replacement {parts: [{name, part_number, origin}]}; repair {description, parts}; "
-            "final_test {result: pass|fail, measurements, standard}; warranty_start {months}; sale {channel}."
+            "final_test {result: pass|fail, measurements, standard}; warranty_start {months}; sale {channel}; "
+            "each may add public_summary. The public verify output shows only structured facts (part lists, "
+            "test result, measurements, standard, months, channel) and public_summary, never the other texts."
         )
     )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
@@ -343,12 +361,30 @@ class PublicCertificateSerializer(serializers.Serializer):
     valid_until = serializers.DateField()
 
 
+class PublicPartSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    part_number = serializers.CharField()
+    origin = serializers.CharField()
+
+
+class PublicEventDataSerializer(serializers.Serializer):
+    """Only the structured facts of the event's kind, and the remanufacturer's public summary."""
+
+    parts = PublicPartSerializer(many=True, required=False, help_text=_("Parts fitted (part replacement and repair events)."))
+    result = serializers.CharField(required=False, help_text=_("Final test result: pass or fail."))
+    measurements = serializers.DictField(required=False, help_text=_("Final test measurements."))
+    standard = serializers.CharField(required=False, help_text=_("Standard the final test followed."))
+    months = serializers.IntegerField(required=False, help_text=_("Warranty months (warranty start)."))
+    channel = serializers.CharField(required=False, help_text=_("Sales channel (sale)."))
+    public_summary = serializers.CharField(required=False, help_text=_("Written by the remanufacturer for the public."))
+
+
 class PublicTraceEventSerializer(serializers.Serializer):
     sequence = serializers.IntegerField()
     kind = serializers.CharField()
     kind_display = serializers.CharField()
     occurred_at = serializers.DateTimeField()
-    data = serializers.DictField()
+    data = PublicEventDataSerializer()
 
 
 class PublicChainSerializer(serializers.Serializer):

@@ -85,17 +85,19 @@ def issue_certificate(
             field="holder", code="holder_not_remanufacturer",
         )
     if issued_on > timezone.localdate():
-        raise DomainError(_("A certificate is recorded once it has been issued, not before."), field="issued_on")
+        raise DomainError(_("A certificate is recorded once it has been issued, not before."), code="invalid_date",
+                          field="issued_on")
     if valid_until < issued_on:
-        raise DomainError(_("A certificate cannot end before it is issued."), field="valid_until")
+        raise DomainError(_("A certificate cannot end before it is issued."), code="invalid_date", field="valid_until")
     if valid_until < timezone.localdate():
-        raise DomainError(_("This certificate would already be expired."), field="valid_until")
+        raise DomainError(_("This certificate would already be expired."), code="invalid_date", field="valid_until")
     categories = list(categories)
     if type == CertificateType.PRODUCT and not categories:
-        raise DomainError(_("Name at least one category the product certificate covers."), field="categories")
+        raise DomainError(_("Name at least one category the product certificate covers."), code="categories_required",
+                          field="categories")
     if type == CertificateType.QMS and categories:
         raise DomainError(_("A quality management system certificate covers the organization, not categories."),
-                          field="categories")
+                          code="categories_not_allowed", field="categories")
     certificate = Certificate.objects.create(
         number=_next_number(type, issued_on.year), type=type, issuer=issuer, holder=holder, brand=brand,
         model_range=model_range, standard=standard, scope_zh=scope_zh, scope_en=scope_en, issued_on=issued_on,
@@ -182,7 +184,7 @@ def _require_issuer_admin(actor, certificate):
 def _required_reason(reason):
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("Give a reason: the holder and its sellers will see it."), field="reason")
+        raise DomainError(_("Give a reason: the holder and its sellers will see it."), code="reason_required", field="reason")
     return reason
 
 
@@ -279,12 +281,12 @@ def add_certificate_document(certificate, *, actor, title, upload) -> Certificat
 def _check_unit_certificate(certificate, manufacturer, category):
     if certificate.holder_id != manufacturer.pk or certificate.type != CertificateType.PRODUCT:
         raise DomainError(_("Choose a product certificate held by %(org)s.") % {"org": manufacturer.name},
-                          field="certificate")
+                          code="wrong_certificate", field="certificate")
     if not certificate_covers(certificate, category):
         raise DomainError(
             _("Certificate %(number)s does not cover the category %(category)s.")
             % {"number": certificate.number, "category": category.name},
-            field="certificate",
+            code="category_not_covered", field="certificate",
         )
 
 
@@ -299,7 +301,8 @@ def create_unit(
     if certificate is not None:
         _check_unit_certificate(certificate, manufacturer, category)
     if remanufactured_on > timezone.localdate():
-        raise DomainError(_("The remanufacturing date cannot be in the future."), field="remanufactured_on")
+        raise DomainError(_("The remanufacturing date cannot be in the future."), code="invalid_date",
+                          field="remanufactured_on")
     trace_code = codes.new_trace_code()
     while RemanufacturedUnit.objects.filter(trace_code=trace_code).exists():
         trace_code = codes.new_trace_code()
@@ -326,15 +329,25 @@ def _check_event_order(kind, previous_kinds, last_final_test):
 
 @transaction.atomic
 def append_trace_event(unit, *, actor, kind, occurred_at, data, note="") -> TraceEvent:
-    """Append one event to the unit's hash chain (the unit row is locked so two appends cannot fork it)."""
+    """Append one event to the unit's hash chain (the unit row is locked so two appends cannot fork it).
+
+    A final test of a unit offered in a listing re-checks that listing's compliance rules (a failed
+    test takes it off sale, a passed retest brings it back).
+    """
+    if kind == TraceEventKind.FINAL_TEST:
+        # Lock the listing before the unit, in the order link_listing_certificate locks them.
+        listing_id = RemanufacturedUnit.objects.filter(pk=unit.pk).values_list("listing_id", flat=True).first()
+        if listing_id is not None:
+            list(Listing.objects.select_for_update().filter(pk=listing_id).values_list("pk", flat=True))
     unit = RemanufacturedUnit.objects.select_for_update().select_related("manufacturer").get(pk=unit.pk)
     require_org_role(actor, unit.manufacturer, Role.MEMBER)
+    require_org_can_act_as(unit.manufacturer, OrganizationKind.REMANUFACTURER)
     now = timezone.now()
     if occurred_at > now:
-        raise DomainError(_("An event cannot happen in the future."), field="occurred_at")
+        raise DomainError(_("An event cannot happen in the future."), code="invalid_date", field="occurred_at")
     previous = list(TraceEvent.objects.filter(unit=unit).order_by("sequence").only("kind", "occurred_at", "data"))
     if previous and occurred_at < previous[-1].occurred_at:
-        raise DomainError(_("An event cannot happen before the previous one."), field="occurred_at")
+        raise DomainError(_("An event cannot happen before the previous one."), code="invalid_date", field="occurred_at")
     final_tests = [event for event in previous if event.kind == TraceEventKind.FINAL_TEST]
     _check_event_order(kind, {event.kind for event in previous}, final_tests[-1] if final_tests else None)
     # Stored exactly as it will be read back, so the hash recomputed from the database matches.
@@ -351,6 +364,11 @@ def append_trace_event(unit, *, actor, kind, occurred_at, data, note="") -> Trac
     event.save()
     RemanufacturedUnit.objects.filter(pk=unit.pk).update(head_hash=event.hash)
     unit.head_hash = event.hash
+    if kind == TraceEventKind.FINAL_TEST and unit.listing_id is not None:
+        # A later failed test takes the listing offering the unit off sale; a passed retest brings it back.
+        from listings import lifecycle
+
+        lifecycle.enforce_rules(Listing(pk=unit.listing_id), sources={SuspensionSource.COMPLIANCE})
     return event
 
 
@@ -374,25 +392,36 @@ def link_listing_certificate(
     if not certificate.is_in_force():
         raise Conflict(_("Certificate %(number)s is not valid now.") % {"number": certificate.number},
                        code="certificate_not_valid", field="certificate")
+    from listings import lifecycle
+
+    # On sale (or suspended): the change may not break what the publish rules checked (409 below).
+    before = lifecycle.publish_rule_problems_if_on_sale(listing)
 
     wanted = list(dict.fromkeys(codes.normalize_code(code) for code in unit_codes))
     units = list(RemanufacturedUnit.objects.select_for_update().filter(trace_code__in=wanted))
     found = {unit.trace_code for unit in units}
     missing = [code for code in wanted if code not in found]
     if missing:
-        raise DomainError(_("Unknown trace codes: %(codes)s.") % {"codes": ", ".join(missing)}, field="unit_codes")
+        raise DomainError(_("Unknown trace codes: %(codes)s.") % {"codes": ", ".join(missing)}, code="unknown_unit",
+                          field="unit_codes")
     sellable = sellable_unit_ids(units)
     for unit in units:
         if unit.manufacturer_id != org.pk:
             raise DomainError(_("Unit %(code)s was not remanufactured by %(org)s.") % {"code": unit.trace_code, "org": org.name},
-                              field="unit_codes")
+                              code="unit_not_yours", field="unit_codes")
+        if unit.certificate_id != certificate.pk:
+            raise DomainError(
+                _("Unit %(code)s is not covered by certificate %(number)s: a listing offers units of its own certificate.")
+                % {"code": unit.trace_code, "number": certificate.number},
+                code="unit_certificate_mismatch", field="unit_codes",
+            )
         if unit.listing_id not in (None, listing.pk):
             raise Conflict(_("Unit %(code)s is already offered in another listing.") % {"code": unit.trace_code},
                            code="unit_taken", field="unit_codes")
         if unit.pk not in sellable:
             raise DomainError(
                 _("Unit %(code)s has not passed its final test or is already sold.") % {"code": unit.trace_code},
-                field="unit_codes",
+                code="unit_not_ready", field="unit_codes",
             )
     RemanufacturedUnit.objects.filter(listing=listing).exclude(pk__in=[unit.pk for unit in units]).update(listing=None)
     RemanufacturedUnit.objects.filter(pk__in=[unit.pk for unit in units]).update(listing=listing)
@@ -402,20 +431,24 @@ def link_listing_certificate(
         defaults={"certificate": certificate, "warranty_months": warranty_months, "coverage_zh": coverage_zh,
                   "coverage_en": coverage_en, "linked_by": actor},
     )
+    if before is not None:
+        lifecycle.require_rules_still_hold(listing, before)
     listing_changed.send(sender=Listing, listing=listing, fields={"certification"}, deleted=False)
     _reinstate_if_certified_again(listing, certificate, actor)
+    # Units fixed (e.g. a passed unit linked instead of one that failed): lift the compliance suspension.
+    lifecycle.enforce_rules(listing, sources={SuspensionSource.COMPLIANCE})
     return link
 
 
 def _reinstate_if_certified_again(listing, certificate, actor):
     """A listing suspended because its old certificate lapsed comes back once linked to a valid one."""
-    from certification.rules import remanufactured_listing_rule
+    from certification.rules import remanufactured_certificate_rule
     from listings import lifecycle
 
     suspended_for_certificate = (
         listing.state == ListingState.SUSPENDED and SuspensionSource.CERTIFICATE in (listing.suspension_sources or [])
     )
-    if suspended_for_certificate and not remanufactured_listing_rule(listing):
+    if suspended_for_certificate and not remanufactured_certificate_rule(listing):
         lifecycle.reinstate(
             listing, actor=actor, source=SuspensionSource.CERTIFICATE,
             reason=_("Linked to the valid certificate %(number)s.") % {"number": certificate.number},
@@ -437,23 +470,29 @@ def record_data_erasure(
     if not listing.category.requires_data_erasure:
         raise DomainError(_("Data-erasure records are kept for phones and computers only."), code="not_required")
     if performed_on > timezone.localdate():
-        raise DomainError(_("The erasure date cannot be in the future."), field="performed_on")
+        raise DomainError(_("The erasure date cannot be in the future."), code="invalid_date", field="performed_on")
     by_organization = listing.organization_id is not None
     if by_organization:
         if method == ErasureMethod.FACTORY_RESET:
             raise DomainError(
-                _("Organizations sanitize devices to NIST SP 800-88: choose clear, purge or destroy."), field="method"
+                _("Organizations sanitize devices to NIST SP 800-88: choose clear, purge or destroy."),
+                code="method_not_allowed", field="method",
             )
         required = {"tool": tool, "operator_name": operator_name, "verification_method": verification_method,
                     "verification_result": verification_result}
         for field, value in required.items():
             if not (value or "").strip():
-                raise DomainError(_("This is required for an organization's sanitization record."), field=field)
+                raise DomainError(_("This is required for an organization's sanitization record."), code="required",
+                                  field=field)
     record = DataErasureRecord.objects.create(
         listing=listing, method=method, tool=tool, tool_version=tool_version, operator_name=operator_name,
         performed_on=performed_on, verification_method=verification_method, verification_result=verification_result,
         device_serial_last4=device_serial_last4, self_declared=not by_organization, recorded_by=actor,
     )
     listing_changed.send(sender=Listing, listing=listing, fields={"data_erasure"}, deleted=False)
+    # A failed verification takes a listing on sale off sale; a later passed record brings it back.
+    from listings import lifecycle
+
+    lifecycle.enforce_rules(listing, sources={SuspensionSource.COMPLIANCE})
     return record
 

@@ -31,6 +31,7 @@ from certification.serializers import (
     ListingCertificationSerializer,
     ListingCertificationWriteSerializer,
     ReasonSerializer,
+    RequiredReasonSerializer,
     TraceEventSerializer,
     TraceEventWriteSerializer,
     UnitSerializer,
@@ -65,9 +66,10 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return get_object_or_404(Certificate.objects.select_related("issuer", "holder"), pk=pk)
 
     def _certificate_internals(self, pk):
-        certificate = get_object_or_404(Certificate, pk=pk)
+        # Anonymous callers are refused before the lookup, so they cannot probe which ids exist.
         if not self.request.user.is_authenticated:
             raise NotAuthenticated()
+        certificate = get_object_or_404(Certificate, pk=pk)
         if not selectors.can_see_certificate_internals(self.request.user, certificate):
             raise NotAllowed(_("Only the issuer, the holder and platform staff see this."))
         return certificate
@@ -80,17 +82,17 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         certificate = services.issue_certificate(actor=request.user, **serializer.validated_data)
         return Response(CertificateSerializer(certificate).data, status=status.HTTP_201_CREATED)
 
-    def _change(self, request, pk, change):
-        serializer = ReasonSerializer(data=request.data)
+    def _change(self, request, pk, change, serializer_class=ReasonSerializer):
+        serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         certificate = change(self._certificate_for_change(pk), actor=request.user, reason=serializer.validated_data["reason"])
         return Response(CertificateSerializer(certificate).data)
 
-    @extend_schema(request=ReasonSerializer, responses=CertificateSerializer)
+    @extend_schema(request=RequiredReasonSerializer, responses=CertificateSerializer)
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
         """valid -> suspended; every listing relying on the certificate is suspended in the same transaction."""
-        return self._change(request, pk, services.suspend_certificate)
+        return self._change(request, pk, services.suspend_certificate, RequiredReasonSerializer)
 
     @extend_schema(request=ReasonSerializer, responses=CertificateSerializer)
     @action(detail=True, methods=["post"])
@@ -98,11 +100,11 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         """suspended -> valid; listings suspended only because of the certificate come back."""
         return self._change(request, pk, services.reinstate_certificate)
 
-    @extend_schema(request=ReasonSerializer, responses=CertificateSerializer)
+    @extend_schema(request=RequiredReasonSerializer, responses=CertificateSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         """valid | suspended -> revoked (final); relying listings are suspended."""
-        return self._change(request, pk, services.revoke_certificate)
+        return self._change(request, pk, services.revoke_certificate, RequiredReasonSerializer)
 
     @extend_schema(responses=CertificateEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)

@@ -9,7 +9,9 @@ class GradingConfig(AppConfig):
     def ready(self):
         from grading import notifications  # noqa: F401  (registers the notification kinds)
         from grading.selectors import publish_blockers
+        from listings.models import SuspensionSource
         from listings.rules import register_publish_rule
 
-        register_publish_rule(publish_blockers)
+        # Also while on sale: an assessment with blockers suspends the listing (source "grading").
+        register_publish_rule(publish_blockers, enforced_by=SuspensionSource.GRADING)
 

@@ -47,12 +47,16 @@ def standard_for_category(category) -> GradingStandard:
 
 
 def is_seller_side(user, listing) -> bool:
-    """The seller, or a member of the selling organization (any role)."""
+    """The seller of a personal listing, or a member (any role) of the selling organization.
+
+    For an organization's listing membership is what counts: a seller removed from the
+    organization is no longer on its selling side (cannot declare the grade or see hidden grading).
+    """
     if user is None or not user.is_authenticated:
         return False
-    if listing.seller_id == user.pk:
-        return True
-    return listing.organization_id is not None and has_org_role(user, listing.organization_id, Role.MEMBER)
+    if listing.organization_id is None:
+        return listing.seller_id == user.pk
+    return has_org_role(user, listing.organization_id, Role.MEMBER)
 
 
 def can_view_grading(user, listing) -> bool:

@@ -35,6 +35,7 @@ GRADABLE_STATES = (ListingState.DRAFT, ListingState.ACTIVE, ListingState.RESERVE
 EVIDENCE_WINDOW = timedelta(hours=24)
 MAX_EVIDENCE = 10
 GRADE_FIELDS = ("grade_code", "grade_source", "grade_mismatch")
+SUSPENSION_FIELDS = ("state", "state_changed_at", "suspended_from_state", "suspension_sources", "suspension_reason")
 
 
 @transaction.atomic
@@ -122,6 +123,7 @@ def _record(given_listing, *, actor, source, agency, answers, notes):
     _check_gradable(listing)
     standard = standard_for_category(listing.category)
     result = compute_grade(standard, answers, include_inspection_only=source == AssessmentSource.INSPECTION)
+    replaced = Assessment.objects.filter(listing=listing, source=source, is_current=True).select_related("grade").first()
     Assessment.objects.filter(listing=listing, source=source, is_current=True).update(is_current=False)
     assessment = Assessment.objects.create(
         listing=listing, standard=standard, source=source, assessor=actor, inspection_agency=agency,
@@ -129,17 +131,29 @@ def _record(given_listing, *, actor, source, agency, answers, notes):
         functional_grade=result.functional_grade, flags=result.flags, blockers=result.blocker_keys,
         notes=notes or "", is_current=True,
     )
-    sync_listing_grade(listing)
-    # The caller's instance sees the new grade too (e.g. to publish it next).
-    for name in GRADE_FIELDS:
-        setattr(given_listing, name, getattr(listing, name))
+    sync_listing_grade(listing, replaced=replaced, new_source=source)
+    # The caller's instance sees the new grade (e.g. to publish it next) and state (suspended or not).
+    fresh = Listing.objects.get(pk=listing.pk)
+    for name in (*GRADE_FIELDS, *SUSPENSION_FIELDS):
+        setattr(given_listing, name, getattr(fresh, name))
     return assessment
 
 
-def sync_listing_grade(listing) -> set[str]:
+def _grade_pair(declared, inspected):
+    return (declared.grade.code if declared else None, inspected.grade.code if inspected else None)
+
+
+def sync_listing_grade(listing, *, replaced=None, new_source=None) -> set[str]:
     """Bring Listing.grade_code, grade_source and grade_mismatch in step with the current
-    assessments (inspected grade wins), tell listeners, and tell the seller about a mismatch.
+    assessments (inspected grade wins), tell listeners, and tell the seller about a mismatch
+    when it newly appears or the grades in it change (`replaced`: the assessment of `new_source`
+    that was current before this one). An active, reserved or suspended listing whose effective
+    assessment has blockers is suspended for the source "grading" (reinstated for it once a later
+    assessment is sellable), through listings.lifecycle.enforce_rules.
     Returns the names of the fields that changed. Call inside the caller's transaction."""
+    from listings import lifecycle
+    from listings.models import SuspensionSource
+
     current = current_assessments(listing)
     declared = current.get(AssessmentSource.SELF_DECLARED)
     inspected = current.get(AssessmentSource.INSPECTION)
@@ -155,12 +169,24 @@ def sync_listing_grade(listing) -> set[str]:
         for name, value in values.items():
             setattr(listing, name, value)
         listing_changed.send(sender=Listing, listing=listing, fields=changed, deleted=False)
-    if values["grade_mismatch"]:
+    if values["grade_mismatch"] and _mismatch_is_news(declared, inspected, changed, replaced, new_source):
         notify(listing.seller, GRADE_MISMATCH, {
             "listing": listing.title, "declared": declared.grade.code, "inspected": inspected.grade.code,
             "agency": inspected.inspection_agency.name, "standard": inspected.standard.label,
         })
+    lifecycle.enforce_rules(listing, sources={SuspensionSource.GRADING})
     return changed
+
+
+def _mismatch_is_news(declared, inspected, changed, replaced, new_source) -> bool:
+    """The mismatch appeared, or one of its two grades changed, with the last assessment."""
+    if new_source is None:
+        return "grade_mismatch" in changed or "grade_code" in changed
+    now = _grade_pair(declared, inspected)
+    replaced_code = replaced.grade.code if replaced else None
+    before = (replaced_code, now[1]) if new_source == AssessmentSource.SELF_DECLARED else (now[0], replaced_code)
+    had_mismatch = None not in before and before[0] != before[1]
+    return not had_mismatch or before != now
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from grading.models import Assessment
 from listings.models import Listing, ListingState, ListingTransition, SuspensionSource
 from listings.permissions import require_manage, require_staff
-from listings.rules import publish_rules
+from listings.rules import enforced_rules, rule_problems
 from listings.signals import listing_changed
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from notifications.services import notify
@@ -95,9 +95,57 @@ def publish_problems(listing) -> list[str]:
         problems.append(
             _("%(org)s must be verified by the platform before it can sell.") % {"org": listing.organization.name}
         )
-    for rule in publish_rules():
-        problems.extend(str(reason) for reason in rule(listing) or [])
+    problems.extend(rule_problems(listing))
     return problems
+
+
+def publish_rule_problems_if_on_sale(listing) -> list[str] | None:
+    """What the publish rules say against a listing that is on sale or suspended; None otherwise."""
+    if listing.state not in (*SUSPENDABLE, S.SUSPENDED):
+        return None
+    return rule_problems(listing)
+
+
+def require_rules_still_hold(listing, before: list[str]) -> None:
+    """For a listing on sale (or suspended, so it could come back on sale): refuse (409
+    `not_publishable`) a change after which a publish rule gives a reason it did not give
+    `before` the change. Call after the change is applied to `listing` (in memory or in the
+    transaction), before it is committed: raising rolls it back."""
+    if listing.state not in (*SUSPENDABLE, S.SUSPENDED):
+        return
+    new = [reason for reason in rule_problems(listing) if reason not in before]
+    if new:
+        raise Conflict(
+            _("This change is refused: the listing is on sale and would no longer meet the rules. %(reasons)s")
+            % {"reasons": " ".join(new)},
+            code="not_publishable",
+        )
+
+
+def enforce_rules(listing, *, sources=None, actor=None) -> Listing:
+    """Keep the publish rules holding while `listing` is on sale, for the rules registered with
+    `enforced_by` (all sources, or those in `sources`): a listing that is active, reserved or
+    already suspended and no longer meets the rules of a source is suspended for that source,
+    with the rules' reasons (in the seller's language); one held by a source whose rules hold
+    again is reinstated for it. Drafts and closed listings are left alone (publishing checks them).
+    Call inside the transaction that recorded the change; returns the fresh listing."""
+    with transaction.atomic():
+        locked = _lock(listing)
+        for source, rules in enforced_rules().items():
+            if sources is not None and source not in {str(wanted) for wanted in sources}:
+                continue
+            if locked.state not in (*SUSPENDABLE, S.SUSPENDED):
+                break
+            with translation.override(locked.seller.language or "zh-hans"):
+                problems = rule_problems(locked, rules)
+                held = locked.state == S.SUSPENDED and source in locked.suspension_sources
+                if problems and not held:
+                    reason = _("Taken off sale until this is fixed: %(reasons)s") % {"reasons": " ".join(problems)}
+                    locked = suspend(locked, actor=actor, reason=reason, source=source)
+                elif held and not problems:
+                    locked = reinstate(locked, actor=actor, source=source,
+                                       reason=_("Fixed: the listing meets the rules for sale again."))
+        return locked
 
 
 def _authorize(listing, actor, to_state) -> None:

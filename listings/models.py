@@ -81,6 +81,10 @@ class SuspensionSource(models.TextChoices):
 
     MODERATION = "moderation", _("Moderation")
     CERTIFICATE = "certificate", _("Certificate no longer valid")
+    # Set by the platform through listings.lifecycle.enforce_rules when a publish rule stops holding:
+    GRADING = "grading", _("Grade not sellable")  # the effective assessment has blockers (grade X)
+    # the product's own records: a traced unit failed a later final test, a data-erasure check failed
+    COMPLIANCE = "compliance", _("Product records no longer meet the rules")
 
 
 class GradeSource(models.TextChoices):
@@ -213,7 +217,7 @@ class ListingTransition(models.Model):
     from_state = models.CharField(max_length=16, choices=ListingState.choices)
     to_state = models.CharField(max_length=16, choices=ListingState.choices)
     reason = models.TextField(blank=True)
-    # For suspensions and reinstatements: which source (moderation, certificate) it was for.
+    # For suspensions and reinstatements: which source (moderation, certificate, grading, compliance).
     source = models.CharField(max_length=16, choices=SuspensionSource.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

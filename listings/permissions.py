@@ -16,12 +16,18 @@ SELLING_ORG_KINDS = (
 
 
 def can_manage(user, listing) -> bool:
-    """The seller, or an admin (or owner) of the selling organization, manages a listing."""
+    """The seller, or an admin (or owner) of the selling organization, manages a listing.
+
+    A listing sold for an organization belongs to the organization: its seller manages it only
+    while still a member of it, so an employee removed from the organization loses control.
+    """
     if user is None or not user.is_authenticated:
         return False
-    if listing.seller_id == user.pk:
+    if listing.organization_id is None:
+        return listing.seller_id == user.pk
+    if has_org_role(user, listing.organization_id, Role.ADMIN):
         return True
-    return listing.organization_id is not None and has_org_role(user, listing.organization_id, Role.ADMIN)
+    return listing.seller_id == user.pk and has_org_role(user, listing.organization_id, Role.MEMBER)
 
 
 def require_manage(user, listing) -> None:
@@ -35,7 +41,12 @@ def require_staff(user) -> None:
 
 
 def managed_filter(user):
-    """Q of the listings `user` manages (theirs, and those of organizations they administer)."""
+    """Q of the listings `user` manages (as can_manage): their own personal listings, those they sell
+    for an organization they still belong to, and those of organizations they administer."""
     if user is None or not user.is_authenticated:
         return Q(pk__in=[])
-    return Q(seller=user) | Q(organization_id__in=user_org_ids(user, Role.ADMIN))
+    return (
+        Q(seller=user, organization__isnull=True)
+        | Q(seller=user, organization_id__in=user_org_ids(user, Role.MEMBER))
+        | Q(organization_id__in=user_org_ids(user, Role.ADMIN))
+    )

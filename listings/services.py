@@ -64,16 +64,17 @@ def _check_price(price):
 
 def _check_handover(options):
     if not options:
-        raise DomainError(_("Choose at least one way to hand the item over."), field="handover_options")
+        raise DomainError(_("Choose at least one way to hand the item over."), code="handover_required",
+                          field="handover_options")
     unknown = set(options) - set(HandoverOption.values)
     if unknown:
-        raise DomainError(_("Unknown hand-over option."), field="handover_options")
+        raise DomainError(_("Unknown hand-over option."), code="invalid_handover", field="handover_options")
     return [value for value in HandoverOption.values if value in options]
 
 
 def _check_quantity(organization, quantity):
     if quantity < 1:
-        raise DomainError(_("The quantity must be at least 1."), field="quantity")
+        raise DomainError(_("The quantity must be at least 1."), code="invalid_quantity", field="quantity")
     if organization is None and quantity != 1:
         raise DomainError(
             _("A person sells one item per listing; only organizations list stock."), code="quantity_not_allowed",
@@ -97,7 +98,7 @@ def _check_organization(actor, organization):
 
 def _check_category(category):
     if not category.is_active:
-        raise DomainError(_("This category is closed for new listings."), field="category")
+        raise DomainError(_("This category is closed for new listings."), code="category_closed", field="category")
 
 
 @transaction.atomic
@@ -142,7 +143,8 @@ def update_listing(listing, *, actor, **changes) -> Listing:
     """Edit a listing the actor manages; price and description changes are kept in ListingChange."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
-        raise DomainError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+        raise DomainError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+                          code="not_editable")
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
     require_manage(actor, listing)
     if listing.state == ListingState.SOLD:
@@ -172,18 +174,27 @@ def update_listing(listing, *, actor, **changes) -> Listing:
             category.attribute_schema, changes.get("attributes", listing.attributes)
         )
 
-    changed = set()
+    # The publish rules keep holding while the listing is on sale: compare what they say before and after.
+    before = lifecycle.publish_rule_problems_if_on_sale(listing)
+    changed, history = set(), []
     for name, value in changes.items():
         old = getattr(listing, name)
         if old == value:
             continue
         if name in HISTORY_FIELDS:
-            ListingChange.objects.create(listing=listing, actor=actor, field=name, old_value=str(old), new_value=str(value))
+            history.append(ListingChange(listing=listing, actor=actor, field=name, old_value=str(old), new_value=str(value)))
         setattr(listing, name, value)
         changed.add(name)
-    if changed:
-        listing.save(update_fields=sorted({*changed, "updated_at"}))
-        _changed(listing, changed)
+    if not changed:
+        return listing
+    if before is not None:
+        lifecycle.require_rules_still_hold(listing, before)
+    ListingChange.objects.bulk_create(history)
+    listing.save(update_fields=sorted({*changed, "updated_at"}))
+    _changed(listing, changed)
+    if listing.state == ListingState.SUSPENDED:
+        # A fix made while suspended (e.g. fewer items than failed units) lifts that rule's suspension.
+        listing = lifecycle.enforce_rules(listing)
     return listing
 
 
@@ -335,7 +346,7 @@ def set_cover(photo, *, actor) -> list[ListingPhoto]:
     listing = _lock_for_photos(photo.listing, actor)
     ordered = list(listing.photos.order_by("position", "id").values_list("pk", flat=True))
     if photo.pk not in ordered:
-        raise DomainError(_("This photo belongs to another listing."), field="photo")
+        raise DomainError(_("This photo belongs to another listing."), code="wrong_listing", field="photo")
     ordered.remove(photo.pk)
     _renumber(listing, [photo.pk, *ordered])
     _changed(listing, {"photos"})

@@ -178,7 +178,8 @@ def test_relinking_a_suspended_listing_to_a_valid_certificate_restores_it(certif
     renewed = issue(body_admin, body, reman)
     listing = linked[0]
     listing.refresh_from_db()
-    codes_ = list(listing.remanufactured_units.values_list("trace_code", flat=True))
+    # A listing offers units of its own certificate: units remanufactured under the renewed one.
+    codes_ = [make_unit(reman_admin, reman, certificate=renewed).trace_code]
     services.link_listing_certificate(listing, actor=reman_admin, certificate=renewed, warranty_months=12,
                                       coverage_zh="整机保修", unit_codes=codes_)
     assert states(linked) == [("active", []), ("suspended", ["certificate"])]

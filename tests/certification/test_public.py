@@ -247,3 +247,93 @@ def test_errors_are_answered_in_chinese_for_chinese_clients(api, db):
     api.credentials(HTTP_ACCEPT_LANGUAGE="zh-hans")
     body = assert_error_shape(api.get("/api/v1/verify/ABCD-EFGH-JKLM"), 404, "not_found")
     assert body["detail"] == "没有找到使用该编码的认证产品或证书，请检查是否输入有误。"
+
+
+PRIVATE_TRACE_TEXTS = ("持证报废机动车回收拆解企业", "外壳完好，轴承磨损", "全部拆解", "超声波清洗", "客户王五的车上拆下")
+PUBLIC_DATA_KEYS = {
+    "core_intake": set(), "disassembly": set(), "cleaning": set(), "part_replacement": {"parts"},
+    "repair": {"parts"}, "final_test": {"result", "measurements", "standard"}, "warranty_start": {"months"},
+    "sale": {"channel"},
+}
+
+
+class TestPublicTraceData:
+    """Only structured facts and the remanufacturer's public_summary leave the chain; free texts stay internal."""
+
+    @pytest.fixture
+    def repaired_unit(self, unit, reman_member):
+        from django.utils import timezone
+
+        services.append_trace_event(unit, actor=reman_member, kind="repair", occurred_at=timezone.now(), data={
+            "description": "客户王五的车上拆下，定子重绕", "parts": [{"name": "定子", "part_number": "ST-1", "origin": "new"}],
+            "public_summary": "定子重绕，性能按新品检测",
+        })
+        return unit
+
+    def test_each_kind_shows_only_its_structured_fields(self, api, repaired_unit):
+        response = api.get(f"/api/v1/verify/{repaired_unit.trace_code}")
+        events = response.json()["unit"]["events"]
+        for event in events:
+            assert set(event["data"]) - {"public_summary"} <= PUBLIC_DATA_KEYS[event["kind"]], event
+        by_kind = {event["kind"]: event["data"] for event in events}
+        assert by_kind["core_intake"] == {} and by_kind["disassembly"] == {} and by_kind["cleaning"] == {}
+        assert by_kind["part_replacement"] == {"parts": [{"name": "轴承", "part_number": "6203", "origin": "new"}]}
+        assert by_kind["final_test"] == {"result": "pass", "measurements": {"output_a": 90, "voltage_v": 14.2}}
+        assert by_kind["repair"] == {"parts": [{"name": "定子", "part_number": "ST-1", "origin": "new"}],
+                                     "public_summary": "定子重绕，性能按新品检测"}
+        text = response.content.decode()
+        for private in PRIVATE_TRACE_TEXTS:
+            assert private not in text
+
+    def test_the_remanufacturer_still_sees_everything(self, client_for, repaired_unit, reman_member):
+        events = client_for(reman_member).get(f"/api/v1/units/{repaired_unit.trace_code}/events/").json()
+        assert events[0]["data"] == {"source": "持证报废机动车回收拆解企业", "condition": "外壳完好，轴承磨损"}
+        assert events[-1]["data"]["description"] == "客户王五的车上拆下，定子重绕"
+
+    def test_the_chain_still_verifies_with_the_stored_data(self, api, repaired_unit):
+        assert api.get(f"/api/v1/verify/{repaired_unit.trace_code}").json()["unit"]["chain"]["ok"] is True
+
+    @pytest.mark.urls("tests.certification.urls")
+    def test_the_page_shows_the_public_summary_but_no_free_text(self, client, repaired_unit):
+        html = client.get(f"/verify/{repaired_unit.trace_code}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "定子重绕，性能按新品检测" in html
+        for private in PRIVATE_TRACE_TEXTS:
+            assert private not in html
+
+
+@pytest.mark.urls("tests.certification.urls")
+class TestVerifyPageForScanners:
+    def test_a_valid_certificate_opens_with_a_banner(self, client, unit):
+        html = client.get(f"/verify/{unit.trace_code}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert '<p class="banner banner-ok" role="status">真品认证有效</p>' in html
+        assert html.index('class="banner') < html.index("<h1>")
+        html = client.get(f"/verify/{unit.trace_code}?lang=en").content.decode()
+        assert '<p class="banner banner-ok" role="status">Certificate valid</p>' in html
+
+    def test_a_failing_status_is_the_banner(self, client, certificate, body_admin, unit):
+        services.revoke_certificate(certificate, actor=body_admin, reason="不合格")
+        html = client.get(f"/verify/{unit.trace_code}?lang=en").content.decode()
+        assert '<p class="banner banner-bad" role="status">Certificate revoked</p>' in html
+        html = client.get(f"/verify/{certificate.number}?lang=zh-hans").content.decode()
+        assert "banner-bad" in html and "证书已撤销" in html
+
+    def test_an_unknown_code_and_an_uncertified_unit_say_so_first(self, client, reman, reman_member):
+        html = client.get(f"/verify/{codes.new_trace_code()}?lang=en").content.decode()
+        assert "banner-bad" in html and "Not found" in html
+        uncertified = make_unit(reman_member, reman)
+        html = client.get(f"/verify/{uncertified.trace_code}?lang=en").content.decode()
+        assert '<p class="banner banner-warn" role="status">Not covered by a certificate</p>' in html
+
+    def test_the_language_switch_marks_the_active_language(self, client, unit):
+        html = client.get(f"/verify/{unit.trace_code}?lang=en").content.decode()
+        assert 'hreflang="en" aria-current="true">English</a>' in html
+        assert 'hreflang="zh-Hans">中文</a>' in html
+        html = client.get(f"/verify/{unit.trace_code}?lang=zh-hans").content.decode()
+        assert 'hreflang="zh-Hans" aria-current="true">中文</a>' in html
+        assert "min-height: 2.75rem" in html  # a thumb-sized target
+
+    def test_the_chinese_warranty_line_uses_the_full_width_colon(self, client, sold_unit):
+        html = client.get(f"/verify/{sold_unit.trace_code}?lang=zh-hans").content.decode()
+        assert "24 个月：主要部件两年保修" in html
+        html = client.get(f"/verify/{sold_unit.trace_code}?lang=en").content.decode()
+        assert "24 months: Two years on the main parts" in html

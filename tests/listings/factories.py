@@ -48,6 +48,7 @@ def upload(name="photo.jpg", content=None, content_type="image/jpeg", **image_op
 class ListingFactory(DjangoModelFactory):
     class Meta:
         model = Listing
+        skip_postgeneration_save = True
 
     seller = factory.SubFactory(UserFactory)
     category = factory.LazyFunction(lambda: category("furniture"))
@@ -60,6 +61,18 @@ class ListingFactory(DjangoModelFactory):
     attributes = factory.LazyFunction(lambda: {"material": "实木"})
     state = ListingState.DRAFT
     grade_code = ""
+
+    @factory.post_generation
+    def seller_membership(listing, create, extracted, **kwargs):
+        """The seller of an organization's listing is one of its members (pass
+        seller_membership=False for a seller who is not, e.g. one removed from it)."""
+        if not create or extracted is False or listing.organization_id is None:
+            return
+        from accounts.models import Membership, Role
+
+        Membership.objects.get_or_create(
+            organization_id=listing.organization_id, user_id=listing.seller_id, defaults={"role": Role.MEMBER}
+        )
 
 
 class PhotoFactory(DjangoModelFactory):
