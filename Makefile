@@ -37,5 +37,12 @@ APPS_WITH_MESSAGES := marketplace accounts notifications listings grading certif
 messages: install
 	for app in $(APPS_WITH_MESSAGES); do (cd $$app && ../$(BIN)/django-admin makemessages -l zh_Hans && ../$(BIN)/django-admin compilemessages) || exit 1; done
 
+# Search benchmark (see docs/bench.md): the backend and database come from the environment, e.g.
+# DATABASE_URL=postgres://... SEARCH_BACKEND=elasticsearch make bench-search BENCH_ARGS=--rebuild
+ROUNDS ?= 100
+BENCH_ARGS ?=
+bench-search: install
+	$(BIN)/python bench/search/run.py --rounds $(ROUNDS) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 media

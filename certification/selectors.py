@@ -90,6 +90,21 @@ def listing_certification(listing) -> ListingCertification | None:
     )
 
 
+def certified_listing_ids(listing_ids) -> set[int]:
+    """Of these listings, the remanufactured ones that rely on a certificate valid today (one query).
+
+    Search indexes this as the "certified" trust filter; a certificate status change sends
+    listing_changed for every listing relying on it, so the index follows.
+    """
+    return set(
+        ListingCertification.objects.filter(
+            listing_id__in=list(listing_ids),
+            listing__kind="remanufactured",
+            certificate__status=CertificateStatus.VALID,
+        ).values_list("listing_id", flat=True)
+    )
+
+
 def current_erasure_record(listing) -> DataErasureRecord | None:
     return DataErasureRecord.objects.filter(listing=listing).order_by("-created_at", "-id").first()
 

@@ -160,6 +160,8 @@ CELERY_TIMEZONE = "UTC"
 # Periodic tasks, run by `celery -A marketplace beat` (each also has a management command).
 CELERY_BEAT_SCHEDULE: dict = {
     "listings-expire": {"task": "listings.tasks.expire_listings", "schedule": 3600.0},
+    # Index updates that failed (search engine down) are retried in order until they apply.
+    "search-drain-pending-updates": {"task": "search.drain_pending_updates", "schedule": 60.0},
     # 00:05 Beijing time: certificate validity dates are local dates.
     "certification-expire-certificates": {
         "task": "certification.tasks.expire_certificates",
@@ -170,6 +172,14 @@ TASK_MODE = "eager" if CELERY_TASK_ALWAYS_EAGER else "celery"
 
 SEARCH_BACKEND = env_str("SEARCH_BACKEND", "database")
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+# Indices are <prefix>_listings_v<timestamp> behind the alias <prefix>_listings.
+ELASTICSEARCH_INDEX_PREFIX = env_str("ELASTICSEARCH_INDEX_PREFIX", "marketplace")
+# Analyzer of the pre-segmented token fields; clusters with plugins may name ik_smart, smartcn, cjk.
+ELASTICSEARCH_TEXT_ANALYZER = env_str("ELASTICSEARCH_TEXT_ANALYZER", "whitespace")
+ELASTICSEARCH_REFRESH = env_str("ELASTICSEARCH_REFRESH") or False  # "wait_for" in tests
+ELASTICSEARCH_TIMEOUT = float(env_str("ELASTICSEARCH_TIMEOUT", "5"))
+ELASTICSEARCH_MAX_RETRIES = env_int("ELASTICSEARCH_MAX_RETRIES", 2)
+ELASTICSEARCH_NUMBER_OF_REPLICAS = env_int("ELASTICSEARCH_NUMBER_OF_REPLICAS", 0)
 
 # Listings and their photos.
 LISTING_TTL_DAYS = env_int("LISTING_TTL_DAYS", 60)
@@ -259,7 +269,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # The Elasticsearch client logs every request at INFO.
+        "elastic_transport": {"level": "WARNING"},
+    },
 }
 
 # Collections linked from the API root (name, url name); each app adds its own.
@@ -267,6 +281,7 @@ API_ROOT_LINKS = [
     ("me", "me"),
     ("organizations", "organization-list"),
     ("notifications", "notification-list"),
+    ("search", "search-listings"),
     ("categories", "category-list"),
     ("listings", "listing-list"),
     ("favourites", "favourite-list"),

@@ -1,0 +1,142 @@
+"""The search interface every backend implements, and the query and result types it speaks.
+
+A backend receives documents already built by `search.documents.build_documents` (text already
+normalized and segmented by `search.text`) and answers `SearchQuery`s with `SearchResults`. The
+semantics every backend must keep are pinned by the contract suite (tests/contract/):
+
+- text: every query token (an OR-group of its synonyms, `search.text.query_groups`) must match
+  the title, the body or the identifiers; title and identifier matches rank above body matches;
+- filters combine with AND; a facet counts the results of the other filters (it ignores its own);
+- totals are exact up to `TOTAL_CAP` and a lower bound beyond it (`total_is_exact` False);
+- price facet buckets are fixed (`PRICE_BUCKETS`, yuan, lower bound inclusive);
+- sort orders: relevance (newest first when there is no text), newest, price_asc, price_desc,
+  distance (needs `near`); ties are broken by newest, then by id descending;
+- highlights: `{"title": [...], "description": [...]}` with matched words in `<em>..</em>`,
+  everything else HTML-escaped.
+"""
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+TOTAL_CAP = 10_000
+MAX_RESULT_WINDOW = 10_000  # deepest result (page * page_size) a query may ask for
+
+SORTS = ("relevance", "newest", "price_asc", "price_desc", "distance")
+
+# (label, from fen inclusive, to fen exclusive or None)
+PRICE_BUCKETS = (
+    ("0-100", 0, 100_00),
+    ("100-500", 100_00, 500_00),
+    ("500-1000", 500_00, 1000_00),
+    ("1000-5000", 1000_00, 5000_00),
+    ("5000+", 5000_00, None),
+)
+
+FACETS = ("category", "kind", "grade", "city", "price")
+
+
+class SearchUnavailable(Exception):
+    """The backend cannot answer (node down, timeout): the API answers 503 search_unavailable."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    category: int | None = None
+    kind: str | None = None
+    grade: str | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    city: str | None = None
+    certified: bool | None = None
+    inspected: bool | None = None
+    near: tuple[float, float] | None = None  # (lat, lon)
+    radius_km: float | None = None
+    sort: str = "relevance"  # relevance|newest|price_asc|price_desc|distance
+    page: int = 1
+    page_size: int = 20
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+    @property
+    def min_price_fen(self) -> int | None:
+        return None if self.min_price is None else price_to_fen(self.min_price)
+
+    @property
+    def max_price_fen(self) -> int | None:
+        return None if self.max_price is None else price_to_fen(self.max_price)
+
+
+@dataclass
+class SearchHit:
+    id: int
+    score: float
+    highlights: dict[str, list[str]]
+    distance_km: float | None = None
+
+
+@dataclass
+class SearchResults:
+    hits: list[SearchHit]
+    total: int
+    total_is_exact: bool
+    # {"category": [{"value": 3, "count": 10}], "kind": ..., "grade": ..., "city": ...,
+    #  "price": [{"value": "0-100", "count": ..}]}; values sorted by count desc, then value.
+    facets: dict[str, list[dict]] = field(default_factory=dict)
+    took_ms: float = 0.0
+
+
+def price_to_fen(price: Decimal) -> int:
+    return int((Decimal(price) * 100).to_integral_value())
+
+
+def price_bucket(price_fen: int) -> str:
+    for label, low, high in PRICE_BUCKETS:
+        if price_fen >= low and (high is None or price_fen < high):
+            return label
+    return PRICE_BUCKETS[0][0]
+
+
+def sort_facet_values(counts: dict) -> list[dict]:
+    """Facet values by count descending, then value, as [{"value", "count"}]; price keeps bucket order."""
+    return [{"value": value, "count": count} for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+
+
+def price_facet(counts: dict[str, int]) -> list[dict]:
+    return [{"value": label, "count": counts[label]} for label, _low, _high in PRICE_BUCKETS if counts.get(label)]
+
+
+class SearchBackend(ABC):
+    """One search engine behind the interface; instances are cheap and may be shared across threads."""
+
+    name: str = ""
+    # What the backend can do beyond the contract, e.g. {"typos"} for edit-distance tolerance;
+    # judged queries that need a capability are scored only on backends that claim it.
+    capabilities: frozenset[str] = frozenset()
+
+    @abstractmethod
+    def index(self, documents: list[dict]) -> None:
+        """Add or replace these documents (each an ACTIVE listing), visible to the next search."""
+
+    @abstractmethod
+    def delete(self, ids: list[int]) -> None:
+        """Remove these listing ids; ids not in the index are ignored."""
+
+    @abstractmethod
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Hits of one page, the total, facets and highlights. Raises SearchUnavailable."""
+
+    @abstractmethod
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """Titles and category names that complete the prefix, best first."""
+
+    @abstractmethod
+    def rebuild(self, documents_iter: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
+        """Replace the whole index with these documents; returns how many were indexed."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Remove every document."""

@@ -1,0 +1,485 @@
+"""The database backend: works on the project's own database, with no extra service.
+
+Index data lives in search.models (one ListingSearchDocument per active listing, plus one
+ListingSearchCategory row per category level), written when a listing changes and never
+recomputed per query. Text matching uses the engine's full-text index:
+
+- SQLite: FTS5 (external content, kept in step by triggers), ranked by bm25 with column weights
+  (title and identifiers above the listing's own category name, above the body). No typo
+  tolerance beyond the pinyin and synonym layer of search.text.
+- PostgreSQL: a stored, weighted tsvector (GIN), ranked by ts_rank_cd (title and identifiers
+  weight A, the listing's own category B, body C). A query that finds nothing is retried with trigram
+  word similarity on the normalized title for its Latin words (pg_trgm), so `iphnoe` finds iPhones.
+
+Every query token is an OR-group of its synonyms; a document must match every group. Geo
+search: a bounding-box prefilter on (latitude, longitude) (btree) and the exact haversine
+distance on the rows left; at our scale (a few thousand listings within a radius) this beats
+per-row earthdistance and needs no extension on either engine (see docs/search.md).
+"""
+import logging
+import time
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from math import cos, radians
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import InterfaceError, OperationalError, connections, transaction
+
+from search.backends.base import (
+    FACETS,
+    PRICE_BUCKETS,
+    TOTAL_CAP,
+    SearchBackend,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    SearchUnavailable,
+    price_facet,
+    sort_facet_values,
+)
+from search.highlight import highlights
+from search.models import ListingSearchCategory, ListingSearchDocument
+from search.schema import DOCUMENT_TABLE, FTS_TABLE, has_pg_trgm
+from search.text import clean, expand, latin_words, normalize, query_tokens, stem
+
+logger = logging.getLogger("search.database")
+
+CATEGORY_TABLE = ListingSearchCategory._meta.db_table
+EARTH_DIAMETER_KM = 12742.0
+KM_PER_DEGREE = 111.2
+TRIGRAM_THRESHOLD = 0.4  # word_similarity: catches one swapped pair of letters in a six-letter word
+# ts_rank_cd weights of D, C (body), B (own category), A (title, identifiers).
+RANK_WEIGHTS = "0.1, 0.2, 0.6, 1.0"
+BATCH_SIZE = 500
+
+
+class Clause:
+    """A piece of SQL with its parameters; `facet` names the facet that ignores it."""
+
+    def __init__(self, sql: str, params: list | tuple = (), facet: str | None = None):
+        self.sql, self.params, self.facet = sql, list(params), facet
+
+
+class _Dialect:
+    vendor = ""
+    least = "MIN"
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def distance_sql(self) -> str:
+        """Haversine km from (%s lat, %s lat, %s lon); NULL without a place (PostgreSQL's LEAST skips NULLs)."""
+        return (
+            "CASE WHEN d.latitude IS NULL OR d.longitude IS NULL THEN NULL ELSE "
+            f"{EARTH_DIAMETER_KM} * ASIN({self.least}(1.0, SQRT("
+            "POWER(SIN(RADIANS(d.latitude - %s) / 2), 2)"
+            " + COS(RADIANS(%s)) * COS(RADIANS(d.latitude)) * POWER(SIN(RADIANS(d.longitude - %s) / 2), 2)))) END"
+        )
+
+    def text(self, groups, typo_words) -> tuple[str, Clause, tuple[str, list]]:
+        """(FROM tables, WHERE clause, (score SQL, params)) matching every OR-group."""
+        raise NotImplementedError
+
+    def prefix_titles_sql(self, term: str, limit: int) -> tuple[str, list]:
+        raise NotImplementedError
+
+
+class _SQLite(_Dialect):
+    vendor = "sqlite"
+    least = "MIN"
+    # bm25 weights of the FTS columns: title_tokens, body_tokens, identifiers, category_tokens.
+    WEIGHTS = (10.0, 2.0, 10.0, 6.0)
+
+    @staticmethod
+    def _match_expression(groups) -> str:
+        def quoted(token):
+            return '"' + token.replace('"', '""') + '"'
+
+        return " AND ".join("(" + " OR ".join(quoted(t) for t in group) + ")" for group in groups)
+
+    def text(self, groups, typo_words):
+        tables = f"{DOCUMENT_TABLE} d JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = d.listing_id"
+        where = Clause(f"{FTS_TABLE} MATCH %s", [self._match_expression(groups)])
+        weights = ", ".join(str(w) for w in self.WEIGHTS)
+        return tables, where, (f"-bm25({FTS_TABLE}, {weights})", [])
+
+    def prefix_titles_sql(self, term, limit):
+        sql = (
+            f"SELECT d.title FROM {DOCUMENT_TABLE} d JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = d.listing_id "
+            f"WHERE {FTS_TABLE} MATCH %s ORDER BY d.published_at DESC, d.listing_id DESC LIMIT %s"
+        )
+        return sql, ['title_tokens : "' + term.replace('"', '""') + '" *', limit]
+
+
+class _PostgreSQL(_Dialect):
+    vendor = "postgresql"
+    least = "LEAST"
+
+    @staticmethod
+    def _tsquery(group) -> tuple[str, list]:
+        sql = " || ".join("plainto_tsquery('simple', %s)" for _ in group)
+        return f"({sql})", list(group)
+
+    def text(self, groups, typo_words):
+        conditions, params = [], []
+        for group, typo_word in zip(groups, typo_words, strict=True):
+            tsquery, tsparams = self._tsquery(group)
+            condition = f"d.search_vector @@ {tsquery}"
+            params.extend(tsparams)
+            if typo_word:
+                condition = f"({condition} OR %s <%% d.title_normalized)"
+                params.append(typo_word)
+            conditions.append(condition)
+        every = [token for group in groups for token in group]
+        rank_query, rank_params = self._tsquery(every)
+        score = f"ts_rank_cd('{{{RANK_WEIGHTS}}}', d.search_vector, {rank_query})"
+        typo = [word for word in typo_words if word]
+        for _word in typo:
+            score += " + 0.1 * word_similarity(%s, d.title_normalized)"
+        return f"{DOCUMENT_TABLE} d", Clause(" AND ".join(conditions), params), (score, rank_params + typo)
+
+    def prefix_titles_sql(self, term, limit):
+        sql = (
+            f"SELECT d.title FROM {DOCUMENT_TABLE} d "
+            "WHERE d.search_vector @@ to_tsquery('simple', %s) "
+            "ORDER BY d.published_at DESC, d.listing_id DESC LIMIT %s"
+        )
+        return sql, [f"'{term}':*A", limit]
+
+    def trigram_available(self) -> bool:
+        cache = self.connection.__dict__.setdefault("_search_pg_trgm", {})
+        if "ok" not in cache:
+            cache["ok"] = has_pg_trgm(self.connection)
+        return cache["ok"]
+
+
+@contextmanager
+def _unavailable_on_database_error():
+    """A database that cannot be reached (or is locked) makes search unavailable, not a 500."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        logger.exception("Database search failed")
+        raise SearchUnavailable(str(exc)) from exc
+
+
+class DatabaseBackend(SearchBackend):
+    name = "database"
+
+    def __init__(self, using: str = "default"):
+        self.using = using
+
+    @property
+    def connection(self):
+        return connections[self.using]
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        dialect = self.dialect()
+        if isinstance(dialect, _PostgreSQL) and dialect.trigram_available():
+            return frozenset({"typos"})
+        return frozenset()
+
+    def dialect(self) -> _Dialect:
+        vendor = self.connection.vendor
+        if vendor == "sqlite":
+            return _SQLite(self.connection)
+        if vendor == "postgresql":
+            return _PostgreSQL(self.connection)
+        raise ImproperlyConfigured(f"The database search backend supports SQLite and PostgreSQL, not {vendor}.")
+
+    # ------------------------------------------------------------------ writes --
+
+    def index(self, documents: list[dict]) -> None:
+        if not documents:
+            return
+        with _unavailable_on_database_error(), transaction.atomic(using=self.using):
+            self._delete_rows([doc["id"] for doc in documents])
+            self._insert(documents)
+
+    def delete(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        with _unavailable_on_database_error(), transaction.atomic(using=self.using):
+            self._delete_rows(ids)
+
+    def clear(self) -> None:
+        with _unavailable_on_database_error(), transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {CATEGORY_TABLE}")
+            cursor.execute(f"DELETE FROM {DOCUMENT_TABLE}")
+
+    def rebuild(self, documents_iter: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
+        """Replace everything in one transaction: searches see the old index until the commit."""
+        count = 0
+        with _unavailable_on_database_error(), transaction.atomic(using=self.using):
+            self.clear()
+            batch = []
+            for document in documents_iter:
+                batch.append(document)
+                if len(batch) >= BATCH_SIZE:
+                    self._insert(batch)
+                    count += len(batch)
+                    batch = []
+                    if progress:
+                        progress(count)
+            if batch:
+                self._insert(batch)
+                count += len(batch)
+                if progress:
+                    progress(count)
+            if self.connection.vendor == "postgresql":
+                # Fresh statistics, so the planner uses the GIN index for selective words.
+                with self.connection.cursor() as cursor:
+                    cursor.execute(f"ANALYZE {DOCUMENT_TABLE}, {CATEGORY_TABLE}")
+        return count
+
+    def _delete_rows(self, ids: list[int]) -> None:
+        ids = [int(i) for i in ids]
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(ids), BATCH_SIZE):
+                chunk = ids[start:start + BATCH_SIZE]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"DELETE FROM {CATEGORY_TABLE} WHERE document_id IN ({marks})", chunk)
+                cursor.execute(f"DELETE FROM {DOCUMENT_TABLE} WHERE listing_id IN ({marks})", chunk)
+
+    def _insert(self, documents: list[dict]) -> None:
+        rows, categories = [], []
+        for doc in documents:
+            lat, lon = doc["location"] if doc.get("location") else (None, None)
+            rows.append(ListingSearchDocument(
+                listing_id=doc["id"], title=doc["title"], description=doc.get("description") or "",
+                title_normalized=doc.get("title_normalized") or normalize(doc["title"]),
+                title_tokens=doc["title_tokens"], body_tokens=doc["body_tokens"],
+                identifiers=doc.get("identifiers", ""), category_tokens=doc.get("category_tokens", ""),
+                category_id=doc["category_ids"][0], kind=doc["kind"], grade_code=doc.get("grade_code") or "",
+                price_fen=doc["price_fen"], city=doc.get("city") or "", district=doc.get("district") or "",
+                latitude=lat, longitude=lon, certified=bool(doc.get("certified")),
+                inspected=bool(doc.get("inspected")), published_at=doc["published_at"],
+            ))
+            categories.extend(
+                ListingSearchCategory(document_id=doc["id"], category_id=category_id)
+                for category_id in dict.fromkeys(doc["category_ids"])
+            )
+        ListingSearchDocument.objects.using(self.using).bulk_create(rows, batch_size=BATCH_SIZE)
+        ListingSearchCategory.objects.using(self.using).bulk_create(categories, batch_size=BATCH_SIZE)
+
+    # ------------------------------------------------------------------- reads --
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        started = time.perf_counter()
+        dialect = self.dialect()
+        tokens = query_tokens(query.q)
+        groups = expand(tokens)
+        with _unavailable_on_database_error():
+            results = self._search(dialect, query, groups, [None] * len(groups))
+            if results.total == 0 and groups and isinstance(dialect, _PostgreSQL) and dialect.trigram_available():
+                typo_words = self._typo_words(query.q, tokens)
+                if any(typo_words):
+                    with self.connection.cursor() as cursor:
+                        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+                                       [str(TRIGRAM_THRESHOLD)])
+                    results = self._search(dialect, query, groups, typo_words)
+        results.took_ms = (time.perf_counter() - started) * 1000
+        return results
+
+    @staticmethod
+    def _typo_words(q: str, tokens: list[str]) -> list[str | None]:
+        """For each query token, the raw Latin word it came from when typos may be forgiven (4+ letters)."""
+        by_stem = {stem(word): word for word in latin_words(q)}
+        return [by_stem.get(token) for token in tokens]
+
+    def _search(self, dialect, query, groups, typo_words) -> SearchResults:
+        if groups:
+            tables, text_clause, (score_sql, score_params) = dialect.text(groups, typo_words)
+            clauses = [text_clause]
+        else:
+            tables, clauses, score_sql, score_params = f"{DOCUMENT_TABLE} d", [], "0.0", []
+        clauses.extend(self._filters(query, dialect))
+        distance_sql, distance_params = ("NULL", [])
+        if query.near:
+            lat, lon = query.near
+            distance_sql, distance_params = dialect.distance_sql(), [lat, lat, lon]
+
+        where, where_params = self._where(clauses)
+        order = self._order(query, bool(groups))
+        sql = (
+            f"SELECT d.listing_id, {score_sql} AS score, {distance_sql} AS distance, d.title, d.description "
+            f"FROM {tables} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
+        )
+        params = score_params + distance_params + where_params + [query.page_size, query.offset]
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+
+        hits = [
+            SearchHit(
+                id=row[0], score=float(row[1] or 0.0),
+                highlights=highlights(row[3], row[4], groups) if groups else {},
+                distance_km=None if row[2] is None else round(float(row[2]), 3),
+            )
+            for row in rows
+        ]
+        facets, matched = self._facets(tables, clauses)
+        if len(rows) < query.page_size and (rows or query.offset == 0):
+            total, exact = query.offset + len(rows), True
+        elif matched is not None:
+            total, exact = (TOTAL_CAP, False) if matched > TOTAL_CAP else (matched, True)
+        else:
+            total, exact = self._count(tables, where, where_params)
+        return SearchResults(hits=hits, total=total, total_is_exact=exact, facets=facets)
+
+    @staticmethod
+    def _where(clauses: list[Clause], skip_facet: str | None = None) -> tuple[str, list]:
+        used = [c for c in clauses if skip_facet is None or c.facet != skip_facet]
+        if not used:
+            return "1 = 1", []
+        return " AND ".join(f"({c.sql})" for c in used), [p for c in used for p in c.params]
+
+    @staticmethod
+    def _filters(query: SearchQuery, dialect: _Dialect) -> list[Clause]:
+        clauses = []
+        if query.category is not None:
+            clauses.append(Clause(
+                f"d.listing_id IN (SELECT document_id FROM {CATEGORY_TABLE} WHERE category_id = %s)",
+                [query.category], facet="category",
+            ))
+        if query.kind:
+            clauses.append(Clause("d.kind = %s", [query.kind], facet="kind"))
+        if query.grade:
+            clauses.append(Clause("d.grade_code = %s", [query.grade], facet="grade"))
+        if query.city:
+            clauses.append(Clause("d.city = %s", [query.city], facet="city"))
+        if query.min_price is not None:
+            clauses.append(Clause("d.price_fen >= %s", [query.min_price_fen], facet="price"))
+        if query.max_price is not None:
+            clauses.append(Clause("d.price_fen <= %s", [query.max_price_fen], facet="price"))
+        if query.certified is not None:
+            clauses.append(Clause("d.certified = %s", [query.certified]))
+        if query.inspected is not None:
+            clauses.append(Clause("d.inspected = %s", [query.inspected]))
+        if query.near and query.radius_km is not None:
+            lat, lon = query.near
+            dlat = query.radius_km / KM_PER_DEGREE
+            dlon = query.radius_km / (KM_PER_DEGREE * max(cos(radians(lat)), 0.01))
+            clauses.append(Clause(
+                "d.latitude BETWEEN %s AND %s AND d.longitude BETWEEN %s AND %s",
+                [lat - dlat, lat + dlat, lon - dlon, lon + dlon],
+            ))
+            # The exact distance on the few rows the box lets through.
+            clauses.append(Clause(f"{dialect.distance_sql()} <= %s", [lat, lat, lon, query.radius_km]))
+        return clauses
+
+    @staticmethod
+    def _order(query: SearchQuery, has_text: bool) -> str:
+        newest = "d.published_at DESC, d.listing_id DESC"
+        if query.sort == "price_asc":
+            return f"d.price_fen ASC, {newest}"
+        if query.sort == "price_desc":
+            return f"d.price_fen DESC, {newest}"
+        if query.sort == "distance" and query.near:
+            return f"distance ASC NULLS LAST, {newest}"
+        if query.sort == "relevance" and has_text:
+            return f"score DESC, {newest}"
+        return newest
+
+    def _count(self, tables, where, params) -> tuple[int, bool]:
+        sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {tables} WHERE {where} LIMIT %s) capped"
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params + [TOTAL_CAP + 1])
+            count = cursor.fetchone()[0]
+        return (TOTAL_CAP, False) if count > TOTAL_CAP else (count, True)
+
+    def _facets(self, tables, clauses) -> tuple[dict[str, list[dict]], int | None]:
+        """All five facets in one statement; each ignores its own filter.
+
+        Facets whose own filter is not set share one pass over the matching rows (a materialized
+        CTE); a facet whose filter is set counts its own, wider set.
+        """
+        def bucket_sql(alias):
+            return "CASE " + " ".join(
+                f"WHEN {alias}.price_fen < {high} THEN '{label}'"
+                for label, _low, high in PRICE_BUCKETS if high is not None
+            ) + f" ELSE '{PRICE_BUCKETS[-1][0]}' END"
+
+        def value_sql(facet, alias):
+            return {"category": "c.category_id", "kind": f"{alias}.kind", "grade": f"{alias}.grade_code",
+                    "city": f"{alias}.city", "price": bucket_sql(alias)}[facet]
+
+        def branch(facet, from_sql, alias, where):
+            if facet == "category":
+                from_sql += f" JOIN {CATEGORY_TABLE} c ON c.document_id = {alias}.listing_id"
+            value = value_sql(facet, alias)
+            return (f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, COUNT(*) AS n "
+                    f"FROM {from_sql} WHERE {where} GROUP BY {value}")
+
+        filtered = {c.facet for c in clauses if c.facet}
+        where_all, params_all = self._where(clauses)
+        ctes, parts, params = [], [], []
+        shared = [facet for facet in FACETS if facet not in filtered]
+        if shared:
+            ctes.append(
+                f"matched AS MATERIALIZED (SELECT d.listing_id, d.kind, d.grade_code, d.city, d.price_fen "
+                f"FROM {tables} WHERE {where_all})"
+            )
+            params.extend(params_all)
+            parts.extend(branch(facet, "matched m", "m", "1 = 1") for facet in shared)
+            # The same pass gives the total: no separate count statement.
+            parts.append("SELECT 'total' AS facet, NULL AS value, COUNT(*) AS n FROM matched")
+        for facet in FACETS:
+            if facet in filtered:
+                where, where_params = self._where(clauses, skip_facet=facet)
+                parts.append(branch(facet, tables, "d", where))
+                params.extend(where_params)
+        sql = (f"WITH {', '.join(ctes)} " if ctes else "") + " UNION ALL ".join(parts)
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        counts: dict[str, dict] = {"category": {}, "kind": {}, "grade": {}, "city": {}, "price": {}}
+        total = None
+        for facet, value, count in rows:
+            if facet == "total":
+                total = count
+            elif value not in (None, ""):
+                counts[facet][int(value) if facet == "category" else value] = count
+        facets = {name: sort_facet_values(values) for name, values in counts.items() if name != "price"}
+        facets["price"] = price_facet(counts["price"])
+        return facets, total
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        from listings.models import Category
+
+        normalized = normalize(prefix).strip()
+        if not normalized or limit <= 0:
+            return []
+        out: list[str] = []
+        seen: set[str] = set()
+
+        def add(text):
+            key = normalize(text)
+            if key not in seen and len(out) < limit:
+                seen.add(key)
+                out.append(text)
+
+        with _unavailable_on_database_error():
+            indexed = ListingSearchCategory.objects.using(self.using).values("category_id").distinct()
+            for category in Category.objects.using(self.using).filter(pk__in=indexed).order_by("position", "id"):
+                for name in (category.name_zh, category.name_en):
+                    if name and normalize(name).startswith(normalized):
+                        add(name)
+            like = normalized.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT title FROM {DOCUMENT_TABLE} WHERE title_normalized LIKE %s ESCAPE '\\' "
+                    "ORDER BY published_at DESC, listing_id DESC LIMIT %s",
+                    [like, limit],
+                )
+                for (title,) in cursor.fetchall():
+                    add(title)
+            term = clean(stem(normalized)) if " " not in normalized else ""
+            if len(out) < limit and term:
+                sql, params = self.dialect().prefix_titles_sql(term, limit * 2)
+                with self.connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    for (title,) in cursor.fetchall():
+                        add(title)
+        return out

@@ -1,0 +1,490 @@
+"""Elasticsearch backend: versioned indices behind an alias, bulk writes, zero-downtime rebuilds.
+
+Reads and live writes go through the alias `<prefix>_listings`; a rebuild loads a new index
+`<prefix>_listings_v<timestamp>`, swaps the alias in one `_aliases` request and deletes the old
+index. While a rebuild runs, the index it loads also carries the alias `<prefix>_listings_building`
+and live writes go to both, so a change made during the rebuild is not lost by the swap (the bulk
+load uses op_type=create: it never overwrites a document a live write has already put there, nor
+the tombstone a delete leaves there).
+
+Text is segmented and normalized by search.text before it arrives (see search.es_mapping), and
+highlights are computed in Python by search.highlight from the query's terms, exactly as the
+database backend does: the index keeps normalized tokens, which are not readable, and an engine
+highlighter would mark different words than the database backend. Distances are computed in
+Python from the stored point with the same formula as the database backend, since this node has
+no scripting for script_fields.
+
+Any transport failure (node down, timeout, 429/502/503/504) raises SearchUnavailable: the search
+API answers 503, and indexing tasks record the listing in PendingIndexUpdate to retry later.
+"""
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from itertools import islice
+
+from django.conf import settings
+from elastic_transport import TransportError
+from elasticsearch import ApiError, Elasticsearch, NotFoundError
+from elasticsearch.helpers import BulkIndexError, streaming_bulk
+
+from search.backends.base import (
+    TOTAL_CAP,
+    SearchBackend,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    SearchUnavailable,
+    price_facet,
+    sort_facet_values,
+)
+from search.es_mapping import alias_name, build_index, building_alias_name
+from search.es_query import FACET_FIELDS, compile_search, compile_suggest, msearch_lines
+from search.highlight import highlights
+from search.text import clean, latin_words, normalize, query_groups, stem
+
+logger = logging.getLogger("search.elasticsearch")
+
+# Statuses that mean "the cluster cannot answer right now", not "the request is wrong".
+UNAVAILABLE_STATUSES = {429, 502, 503, 504}
+BULK_CHUNK = 1000
+WRITER_THREADS = 2
+# The `state` of a placeholder a delete leaves in an index being rebuilt.
+TOMBSTONE = "deleted"
+# The database backend's Earth (diameter 12742 km), so both report the same distances.
+EARTH_RADIUS_KM = 6371.0
+# Completion weights are 32-bit integers: minutes since 2020 fit for four thousand years.
+MAX_WEIGHT = 2**31 - 1
+RECENCY_EPOCH_MINUTES = 26_297_280  # 2020-01-01T00:00Z
+SOURCE_FIELDS = (
+    "id", "title", "description", "title_normalized", "title_tokens", "body_tokens", "identifiers",
+    "category_tokens", "category_ids", "category_name", "kind", "grade_code", "price_fen", "city", "district",
+    "certified", "inspected", "state",
+)
+
+
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _recency(document: dict) -> int:
+    """Minutes since 2020 as a completion weight: newer listings complete first."""
+    published_at = document.get("published_at")
+    if not isinstance(published_at, datetime):
+        return 1
+    return min(max(1, int(published_at.timestamp() // 60) - RECENCY_EPOCH_MINUTES), MAX_WEIGHT)
+
+
+def to_source(document: dict) -> dict:
+    """A search.documents dict as the _source of our mapping."""
+    source = {key: document[key] for key in SOURCE_FIELDS if key in document}
+    location = document.get("location")
+    if location is not None:
+        source["location"] = {"lat": float(location[0]), "lon": float(location[1])}
+    published_at = document.get("published_at")
+    source["published_at"] = published_at.isoformat() if isinstance(published_at, datetime) else published_at
+    weight = _recency(document)
+    title = document.get("title_normalized") or normalize(document.get("title") or "")
+    if title.strip():
+        source["suggest"] = {"input": [title.strip()], "weight": weight}
+    words = " ".join((document.get("title_tokens") or "", document.get("identifiers") or "")).split()
+    if words:
+        source["suggest_words"] = {"input": list(dict.fromkeys(words)), "weight": weight}
+    return source
+
+
+def batched(iterable: Iterable, size: int):
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def index_actions(documents: Iterable[dict], index: str, *, op_type: str = "index") -> Iterable[dict]:
+    for document in documents:
+        yield {"_op_type": op_type, "_index": index, "_id": str(document["id"]), "_source": to_source(document)}
+
+
+class ElasticsearchBackend(SearchBackend):
+    name = "elasticsearch"
+    capabilities = frozenset({"typos"})
+
+    def __init__(self, *, url: str | None = None, index_prefix: str | None = None, refresh=None,
+                 request_timeout: float | None = None, max_retries: int | None = None):
+        # Options override settings (the contract suite uses a throwaway prefix); None reads settings.
+        self._url = url
+        self._index_prefix = index_prefix
+        self._refresh = refresh
+        self._request_timeout = request_timeout
+        self._max_retries = max_retries
+        self._client: Elasticsearch | None = None
+        self._client_url: str | None = None
+
+    # ------------------------------------------------------------------ configuration --
+
+    @property
+    def url(self) -> str:
+        return self._url or settings.ELASTICSEARCH_URL
+
+    @property
+    def alias(self) -> str:
+        if self._index_prefix:
+            return f"{self._index_prefix}_listings"
+        return alias_name()
+
+    @property
+    def building_alias(self) -> str:
+        if self._index_prefix:
+            return f"{self.alias}_building"
+        return building_alias_name()
+
+    @property
+    def refresh_mode(self):
+        """What writes pass as `refresh`: False in production (near real time), "wait_for" in tests."""
+        if self._refresh is not None:
+            return self._refresh
+        return getattr(settings, "ELASTICSEARCH_REFRESH", False)
+
+    @property
+    def client(self) -> Elasticsearch:
+        url = self.url
+        if self._client is None or self._client_url != url:
+            self._client = Elasticsearch(
+                url,
+                request_timeout=self._request_timeout or getattr(settings, "ELASTICSEARCH_TIMEOUT", 5.0),
+                retry_on_timeout=True,
+                max_retries=self._max_retries if self._max_retries is not None
+                else getattr(settings, "ELASTICSEARCH_MAX_RETRIES", 2),
+                retry_on_status=(502, 503, 504),
+            )
+            self._client_url = url
+        return self._client
+
+    # ------------------------------------------------------------------------ errors --
+
+    def _unavailable(self, error: Exception) -> SearchUnavailable:
+        logger.warning("Elasticsearch at %s unavailable: %s", self.url, error)
+        return SearchUnavailable(f"Elasticsearch is unavailable: {error}")
+
+    def _call(self, action: Callable):
+        """Run a client call; transport failures become SearchUnavailable, request errors stay bugs."""
+        try:
+            return action()
+        except ApiError as error:
+            if error.meta.status in UNAVAILABLE_STATUSES:
+                raise self._unavailable(error) from error
+            raise
+        except TransportError as error:
+            raise self._unavailable(error) from error
+
+    def health(self) -> dict:
+        """_cluster/health (GET / is not served by every node): raises SearchUnavailable when unreachable."""
+        return dict(self._call(lambda: self.client.cluster.health()))
+
+    # ------------------------------------------------------------------------ indices --
+
+    def _new_index_name(self) -> str:
+        # Microseconds keep two rebuilds in the same second apart.
+        return f"{self.alias}_v{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+
+    def _indices_of(self, alias: str) -> list[str]:
+        try:
+            return sorted(self._call(lambda: self.client.indices.get_alias(name=alias)).body)
+        except NotFoundError:
+            return []
+
+    def _create_index(self, name: str, *, loading: bool = False) -> None:
+        body = build_index(name, loading=loading).to_dict()
+        self._call(lambda: self.client.indices.create(index=name, **body))
+
+    def ensure_index(self) -> None:
+        """Create the first versioned index behind the alias when there is none yet."""
+        if self._indices_of(self.alias):
+            return
+        name = self._new_index_name()
+        self._create_index(name)
+        try:
+            self._call(lambda: self.client.indices.update_aliases(
+                actions=[{"add": {"index": name, "alias": self.alias}}]
+            ))
+        except Exception:
+            self._call(lambda: self.client.indices.delete(index=name, ignore_unavailable=True))
+            raise
+        # Another process may have created one at the same time: keep the oldest, drop ours.
+        indices = self._indices_of(self.alias)
+        if len(indices) > 1 and name != indices[0]:
+            self._call(lambda: self.client.indices.update_aliases(
+                actions=[{"remove_index": {"index": name}}]
+            ))
+
+    def refresh(self) -> None:
+        """Make every write so far visible to search (tests; production relies on refresh_interval)."""
+        if self._indices_of(self.alias):
+            self._call(lambda: self.client.indices.refresh(index=self.alias))
+
+    # ------------------------------------------------------------------------- writes --
+
+    def _write_targets(self) -> list[str]:
+        targets = [self.alias]
+        if self._indices_of(self.building_alias):
+            targets.append(self.building_alias)
+        return targets
+
+    def _bulk(self, actions: list[dict], *, building: bool = False) -> None:
+        if not actions:
+            return
+        refresh = self.refresh_mode
+        if building and refresh == "wait_for":
+            # The index being loaded has refresh turned off: waiting for a refresh would never end.
+            refresh = True
+
+        def send():
+            return streaming_bulk(
+                self.client, actions, chunk_size=BULK_CHUNK, refresh=refresh,
+                require_alias=True, raise_on_error=False, max_retries=2, initial_backoff=0.1,
+                max_backoff=1.0,
+            )
+
+        failures = []
+        for ok, item in self._call(lambda: list(send())):
+            if not ok:
+                op, detail = next(iter(item.items()))
+                # A delete of an id the index never had is fine.
+                if op == "delete" and detail.get("status") == 404:
+                    continue
+                failures.append(item)
+        if failures:
+            statuses = {next(iter(item.values())).get("status") for item in failures}
+            if statuses & UNAVAILABLE_STATUSES:
+                raise SearchUnavailable(f"Elasticsearch refused {len(failures)} writes: {failures[:3]}")
+            raise BulkIndexError(f"{len(failures)} document(s) failed to index.", failures)
+
+    def index(self, documents: list[dict]) -> None:
+        if not documents:
+            return
+        self.ensure_index()
+        targets = self._write_targets()
+        actions = []
+        for target in targets:
+            actions.extend(index_actions(documents, target))
+        self._bulk(actions, building=len(targets) > 1)
+
+    def delete(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        self.ensure_index()
+        targets = self._write_targets()
+        actions = [{"_op_type": "delete", "_index": self.alias, "_id": str(listing_id)} for listing_id in ids]
+        if len(targets) > 1:
+            # A rebuild is loading: leave a tombstone there, so that the copy it read before this
+            # delete cannot be created afterwards (op_type=create collides with it). The rebuild
+            # sweeps the tombstones once its index is live.
+            actions.extend(
+                {"_op_type": "index", "_index": self.building_alias, "_id": str(listing_id),
+                 "_source": {"id": int(listing_id), "state": TOMBSTONE}}
+                for listing_id in ids
+            )
+        self._bulk(actions, building=len(targets) > 1)
+
+    def clear(self) -> None:
+        """Drop every index of this prefix (the next write creates a fresh one)."""
+        names = set(self._indices_of(self.alias)) | set(self._indices_of(self.building_alias))
+        pattern = f"{self.alias}_v*"
+        names |= set(self._call(lambda: self.client.indices.get(index=pattern, ignore_unavailable=True)).body)
+        if names:
+            self._call(lambda: self.client.indices.delete(index=",".join(sorted(names)), ignore_unavailable=True))
+
+    def rebuild(self, documents_iter: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
+        """Load a new index from the documents, then swap the alias to it atomically."""
+        name = self._new_index_name()
+        self._create_index(name, loading=True)
+        try:
+            self._call(lambda: self.client.indices.update_aliases(
+                actions=[{"add": {"index": name, "alias": self.building_alias}}]
+            ))
+            count = self._load(name, documents_iter, progress)
+            self._call(lambda: self.client.indices.put_settings(
+                index=name, settings={"index": {"refresh_interval": "1s"}}
+            ))
+            self._call(lambda: self.client.indices.refresh(index=name))
+            old = [index for index in self._indices_of(self.alias) if index != name]
+            actions = [{"remove": {"index": index, "alias": self.alias}} for index in old]
+            actions.append({"add": {"index": name, "alias": self.alias}})
+            actions.append({"remove": {"index": name, "alias": self.building_alias}})
+            # One _aliases request: searches see the old index or the new one, never neither.
+            self._call(lambda: self.client.indices.update_aliases(actions=actions))
+        except BaseException:
+            self._call(lambda: self.client.indices.delete(index=name, ignore_unavailable=True))
+            raise
+        self._sweep_tombstones(name)
+        if old:
+            self._call(lambda: self.client.indices.delete(index=",".join(old), ignore_unavailable=True))
+        return count
+
+    def _sweep_tombstones(self, name: str) -> None:
+        """Remove the tombstones deletes left during the rebuild. Runs after the swap, when no
+        write can add one any more; until then they match no text and no filter."""
+        self._call(lambda: self.client.indices.refresh(index=name))
+        response = self._call(lambda: self.client.search(
+            index=name, query={"term": {"state": TOMBSTONE}}, size=10_000, source=False,
+        ))
+        ids = [hit["_id"] for hit in response["hits"]["hits"]]
+        if ids:
+            self._bulk([{"_op_type": "delete", "_index": name, "_id": listing_id} for listing_id in ids])
+
+    def _send_chunk(self, actions: list[dict]) -> tuple[int, list[dict]]:
+        """One bulk request (429s retried with backoff): (documents stored, failures)."""
+        stored, failures = 0, []
+        for ok, item in streaming_bulk(
+            self.client, actions, chunk_size=len(actions), raise_on_error=False, max_retries=3,
+            initial_backoff=0.2, max_backoff=2.0,
+        ):
+            _op, detail = next(iter(item.items()))
+            # 409: a live write during the rebuild already stored a newer version of this listing.
+            if ok or detail.get("status") == 409:
+                stored += 1
+            else:
+                failures.append(item)
+        return stored, failures
+
+    def _load(self, name: str, documents_iter: Iterable[dict], progress) -> int:
+        """Bulk-load: this thread builds documents (database reads, segmentation) while two writer
+        threads send the previous chunks, so segmentation and HTTP round trips overlap."""
+        count, failures = 0, []
+
+        def collect(future):
+            nonlocal count
+            stored, failed = future.result()
+            count += stored
+            failures.extend(failed)
+            if progress is not None:
+                progress(count)
+
+        try:
+            with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
+                in_flight: deque = deque()
+                for chunk in batched(index_actions(documents_iter, name, op_type="create"), BULK_CHUNK):
+                    in_flight.append(pool.submit(self._send_chunk, list(chunk)))
+                    # Bounded: memory stays flat whatever the corpus size.
+                    while len(in_flight) > WRITER_THREADS:
+                        collect(in_flight.popleft())
+                while in_flight:
+                    collect(in_flight.popleft())
+        except TransportError as error:
+            raise self._unavailable(error) from error
+        if failures:
+            raise BulkIndexError(f"{len(failures)} document(s) failed to index.", failures[:10])
+        return count
+
+    # -------------------------------------------------------------------------- reads --
+
+    def compile(self, query: SearchQuery) -> list[dict]:
+        """The _msearch lines search() sends for this query (benchmarks send them with the bare client)."""
+        return msearch_lines(compile_search(query, query_groups(query.q)))
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        started = time.perf_counter()
+        groups = query_groups(query.q)
+        if query.q.strip() and not groups:
+            # Only stopwords or punctuation: nothing can match, as in the database backend.
+            return SearchResults(hits=[], total=0, total_is_exact=True, facets={}, took_ms=0.0)
+        try:
+            hits, facets = self._msearch(compile_search(query, groups))
+            typo_terms = self._typo_terms(query.q, groups)
+            if hits["hits"]["total"]["value"] == 0 and any(typo_terms):
+                hits, facets = self._msearch(compile_search(query, groups, typo_terms=typo_terms))
+        except NotFoundError:
+            # No index yet: nothing has been indexed.
+            return SearchResults(hits=[], total=0, total_is_exact=True, facets={},
+                                 took_ms=(time.perf_counter() - started) * 1000)
+        return self._results(hits, facets, query, groups, started)
+
+    def _msearch(self, bodies: dict[str, dict]) -> tuple[dict, dict]:
+        """One round trip for the page and the facet counts; a failed part raises like a failed search."""
+        response = self._call(lambda: self.client.msearch(index=self.alias, searches=msearch_lines(bodies)))
+        parts = response["responses"]
+        for part in parts:
+            if "error" in part:
+                status = part.get("status", 500)
+                error = ApiError(message=str(part["error"]), meta=response.meta, body=part)
+                if status == 404:
+                    raise NotFoundError(message=str(part["error"]), meta=response.meta, body=part)
+                if status in UNAVAILABLE_STATUSES:
+                    raise self._unavailable(error)
+                raise error
+        return parts[0], parts[1]
+
+    @staticmethod
+    def _typo_terms(q: str, groups) -> list[str | None]:
+        """For each group, its term when it came from a Latin word of four letters or more."""
+        stems = {stem(word) for word in latin_words(q)}
+        return [group[0] if group and group[0] in stems else None for group in groups]
+
+    def _results(self, response, facet_response, query: SearchQuery, groups, started: float) -> SearchResults:
+        hits = []
+        for hit in response["hits"]["hits"]:
+            source = hit.get("_source") or {}
+            distance = None
+            location = source.get("location")
+            if query.near is not None and location:
+                distance = round(haversine_km(query.near, (location["lat"], location["lon"])), 3)
+            hits.append(SearchHit(
+                id=int(hit["_id"]),
+                score=float(hit.get("_score") or 0.0),
+                highlights=highlights(source.get("title", ""), source.get("description", ""), groups),
+                distance_km=distance,
+            ))
+        total = response["hits"]["total"]
+        facets = {}
+        aggregations = facet_response.get("aggregations") or {}
+        for facet in FACET_FIELDS:
+            if facet in aggregations:
+                buckets = aggregations[facet]["values"]["buckets"]
+                facets[facet] = sort_facet_values({bucket["key"]: bucket["doc_count"] for bucket in buckets})
+        if "price" in aggregations:
+            buckets = aggregations["price"]["values"]["buckets"]
+            facets["price"] = price_facet({bucket["key"]: bucket["doc_count"] for bucket in buckets})
+        exact = total["relation"] == "eq"
+        return SearchResults(
+            hits=hits,
+            total=min(total["value"], TOTAL_CAP) if not exact else total["value"],
+            total_is_exact=exact,
+            facets=facets,
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """Category names, then whole titles, then titles with a word that starts with the prefix;
+        newest first within each, as the database backend answers."""
+        from listings.models import Category
+
+        normalized = normalize(prefix).strip()
+        if not normalized or limit <= 0:
+            return []
+        word = clean(stem(normalized)) if " " not in normalized else ""
+        body = compile_suggest(normalized, limit, word)
+        try:
+            response = self._call(lambda: self.client.search(index=self.alias, body=body))
+        except NotFoundError:
+            return []
+        out, seen = [], set()
+
+        def add(text):
+            key = normalize(text)
+            if text and key not in seen and len(out) < limit:
+                seen.add(key)
+                out.append(text)
+
+        indexed = [bucket["key"] for bucket in response["aggregations"]["categories"]["buckets"]]
+        for category in Category.objects.filter(pk__in=indexed).order_by("position", "id"):
+            for name in (category.name_zh, category.name_en):
+                if name and normalize(name).startswith(normalized):
+                    add(name)
+        for suggester in ("titles", "words"):
+            for option in response["suggest"].get(suggester, [{"options": []}])[0]["options"]:
+                add((option.get("_source") or {}).get("title"))
+        return out

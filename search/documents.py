@@ -1,0 +1,129 @@
+"""Listings as search documents: the one place that decides what is searchable and how.
+
+Every backend indexes the dicts `build_documents` returns, so they agree on the text (already
+normalized and segmented by `search.text`) and on the filter values.
+"""
+from collections.abc import Iterable
+
+from certification.selectors import certified_listing_ids
+from listings.models import Category, GradeSource, Listing, ListingState
+from search.backends.base import price_to_fen
+from search.text import identifier_tokens, index_tokens, normalize, stem
+
+# Attribute keys whose values are codes: indexed whole and in every normalized form.
+IDENTIFIER_ATTRIBUTES = ("isbn", "oe_number", "oe_part_number", "part_number", "model", "model_number", "mpn")
+
+
+def certified_ids(listing_ids: list[int]) -> set[int]:
+    """Listings backed by a valid remanufacturing certificate: certification decides."""
+    return certified_listing_ids(listing_ids)
+
+
+def _category_chains(categories: dict[int, Category], category_id: int) -> list[Category]:
+    """The category and its ancestors, nearest first (a cycle is cut rather than followed forever)."""
+    chain, seen = [], set()
+    current = categories.get(category_id)
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        chain.append(current)
+        current = categories.get(current.parent_id) if current.parent_id else None
+    return chain
+
+
+def _attribute_text(attributes) -> str:
+    if not isinstance(attributes, dict):
+        return ""
+    parts = []
+    for value in attributes.values():
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            parts.append(str(value))
+        elif isinstance(value, list):
+            parts.extend(str(v) for v in value if isinstance(v, str | int | float) and not isinstance(v, bool))
+    return " ".join(parts)
+
+
+def _identifiers(listing: Listing) -> list[str]:
+    """Codes of the listing (ISBN, OE part number, model) whole and in every normalized form."""
+    attributes = listing.attributes if isinstance(listing.attributes, dict) else {}
+    tokens = identifier_tokens(listing.title)
+    codes = [str(attributes[key]) for key in IDENTIFIER_ATTRIBUTES if attributes.get(key)]
+    if attributes.get("brand") and attributes.get("model"):
+        codes.append(f"{attributes['brand']}{attributes['model']}")
+    for code in codes:
+        # The code whole, whatever separators it was written with (06H 121 026 DD -> 06h121026dd).
+        tokens.append(_clean_term(normalize(code)))
+        tokens.extend(identifier_tokens(code))
+        tokens.extend(term for term in index_tokens(code) if any(ch.isdigit() for ch in term))
+    return list(dict.fromkeys(tokens))
+
+
+def category_terms(category: Category | None, is_leaf: bool) -> list[str]:
+    """Terms of the listing's own category: each name as one whole term, and, for a leaf
+    category, its words too (a listing in 笔记本电脑 is found by 电脑). A listing filed under a
+    parent (a charger under 手机平板) is not made a 手机 by the parent's name."""
+    if category is None:
+        return []
+    terms = []
+    for name in (category.name_zh, category.name_en):
+        words = [_clean_term(stem(word)) for word in normalize(name).split()]
+        terms.append(words[0] if len(words) == 1 else "".join(words))
+        if is_leaf:
+            terms.extend(index_tokens(name))
+    return [term for term in dict.fromkeys(terms) if term]
+
+
+def _clean_term(word: str) -> str:
+    return "".join(ch for ch in word if ch.isalnum())
+
+
+def build_documents(listings: Iterable[Listing]) -> list[dict]:
+    """One document per ACTIVE listing (others are left out: callers delete them from the index)."""
+    active = [listing for listing in listings if listing.state == ListingState.ACTIVE]
+    if not active:
+        return []
+    categories = {c.pk: c for c in Category.objects.all()}
+    parents = {c.parent_id for c in categories.values() if c.parent_id}
+    certified = certified_ids([listing.pk for listing in active])
+    documents = []
+    for listing in active:
+        chain = _category_chains(categories, listing.category_id)
+        names = [name for category in chain for name in (category.name_zh, category.name_en) if name]
+        body = " ".join(part for part in (listing.description, _attribute_text(listing.attributes)) if part)
+        location = None
+        if listing.latitude is not None and listing.longitude is not None:
+            location = (float(listing.latitude), float(listing.longitude))
+        documents.append({
+            "id": listing.pk,
+            "title": listing.title,
+            "description": listing.description,
+            "title_tokens": " ".join(index_tokens(listing.title)),
+            "body_tokens": " ".join(index_tokens(body)),
+            "identifiers": " ".join(_identifiers(listing)),
+            "category_tokens": " ".join(category_terms(chain[0] if chain else None, listing.category_id not in parents)),
+            "title_normalized": normalize(listing.title),
+            "category_ids": [category.pk for category in chain] or [listing.category_id],
+            "category_name": chain[0].name_zh if chain else "",
+            "kind": listing.kind,
+            "grade_code": listing.grade_code,
+            "price_fen": price_to_fen(listing.price),
+            "city": listing.city,
+            "district": listing.district,
+            "location": location,
+            "certified": listing.pk in certified,
+            "inspected": listing.grade_source == GradeSource.INSPECTION,
+            "published_at": listing.published_at or listing.created_at,
+            "state": listing.state,
+            "suggest": [listing.title, *names],
+        })
+    return documents
+
+
+def iter_documents(batch_size: int = 500):
+    """Documents of every active listing, in id order, built batch by batch (for rebuilds)."""
+    last_id = 0
+    while True:
+        batch = list(Listing.objects.filter(state=ListingState.ACTIVE, pk__gt=last_id).order_by("pk")[:batch_size])
+        if not batch:
+            return
+        yield from build_documents(batch)
+        last_id = batch[-1].pk

@@ -1,0 +1,106 @@
+"""The Elasticsearch mapping of a listing document, and the names of its indices.
+
+Text arrives already normalized and segmented by search.text (the same code the database
+backend uses), so the token fields only need the prebuilt `whitespace` analyzer: any
+Elasticsearch 8 node works without plugins and both backends agree on what a word is.
+Clusters with ik/smartcn may name another analyzer in ELASTICSEARCH_TEXT_ANALYZER.
+"""
+from django.conf import settings
+from elasticsearch.dsl import (
+    Boolean,
+    Completion,
+    Date,
+    Document,
+    GeoPoint,
+    Index,
+    Keyword,
+    Long,
+    Text,
+    normalizer,
+)
+
+# Facet values compare case-insensitively (city "Guangzhou" == "guangzhou").
+lowercase = normalizer("lowercase", filter=["lowercase"])
+
+# Searched fields and their weights: title, identifiers and the own category name rank a
+# listing above one that only mentions the word in its description (as the database backend's
+# tsvector weights A and B do).
+TEXT_FIELDS = {"title_tokens": 4.0, "identifiers": 4.0, "category_tokens": 4.0, "body_tokens": 1.0}
+
+
+def text_analyzer() -> str:
+    return getattr(settings, "ELASTICSEARCH_TEXT_ANALYZER", "whitespace") or "whitespace"
+
+
+def index_prefix() -> str:
+    return getattr(settings, "ELASTICSEARCH_INDEX_PREFIX", "marketplace") or "marketplace"
+
+
+def alias_name() -> str:
+    """The alias every read and live write goes through."""
+    return f"{index_prefix()}_listings"
+
+
+def building_alias_name() -> str:
+    """Marks the index a rebuild is loading, so that live writes reach it too."""
+    return f"{alias_name()}_building"
+
+
+def document_class() -> type[Document]:
+    """The Document class for the configured analyzer (read at call time: tests change settings)."""
+    analyzer = text_analyzer()
+
+    class ListingDocument(Document):
+        id = Long()
+        # Raw text, kept only to render highlights: never searched.
+        title = Text(index=False)
+        description = Text(index=False)
+        title_normalized = Keyword(index=False, doc_values=False)
+        title_tokens = Text(analyzer=analyzer)
+        body_tokens = Text(analyzer=analyzer)
+        identifiers = Text(analyzer=analyzer)
+        category_tokens = Text(analyzer=analyzer)
+        category_ids = Long(multi=True)
+        # Filters match case-insensitively on the normalized field; facets count `.raw`, so they
+        # show the values as sellers wrote them (grade "A", not "a").
+        category_name = Keyword(normalizer=lowercase)
+        kind = Keyword(normalizer=lowercase, fields={"raw": Keyword()})
+        grade_code = Keyword(normalizer=lowercase, fields={"raw": Keyword()})
+        price_fen = Long()
+        city = Keyword(normalizer=lowercase, fields={"raw": Keyword()})
+        district = Keyword(normalizer=lowercase)
+        location = GeoPoint()
+        certified = Boolean()
+        inspected = Boolean()
+        published_at = Date()
+        state = Keyword()
+        # Completions. Inputs arrive normalized (search.text.normalize), so the prebuilt keyword
+        # analyzer gives a case- and width-insensitive prefix match; weights put the newest first.
+        # A completion returns one option per document, hence one field per kind of match:
+        # whole titles, and title words and identifiers (category names come from the database).
+        suggest = Completion(analyzer="keyword", search_analyzer="keyword")
+        suggest_words = Completion(analyzer="keyword", search_analyzer="keyword")
+
+        class Meta:
+            dynamic = "strict"
+
+    return ListingDocument
+
+
+def build_index(name: str, *, loading: bool = False) -> Index:
+    """An Index with our settings and mapping; `loading` turns refresh off for a bulk load."""
+    index = Index(name)
+    index.settings(
+        number_of_shards=1,
+        number_of_replicas=getattr(settings, "ELASTICSEARCH_NUMBER_OF_REPLICAS", 0),
+        refresh_interval="-1" if loading else "1s",
+        max_result_window=10_000,
+    )
+    index.document(document_class())
+    return index
+
+
+def index_body(*, loading: bool = False) -> dict:
+    """The create-index request body (settings and mappings) as sent; pinned by a golden file."""
+    return build_index("listings", loading=loading).to_dict()
+

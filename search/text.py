@@ -1,0 +1,357 @@
+"""Text normalization and tokenization shared by every search backend.
+
+Documents and queries go through the same steps, so that every backend agrees on what a word is:
+
+1. `normalize`: NFKC (full-width -> half-width), lowercase, traditional -> simplified Chinese
+   (zhconv, zh-cn, which also maps Taiwanese words such as 滑鼠 to 鼠标).
+2. Identifiers are pulled out before segmentation and kept whole, in normalized forms:
+   ISBN-10 and ISBN-13 (both forms indexed, the 13-digit form queried), hyphenated codes such as
+   OE part numbers (hyphens removed), model numbers glued to their brand or not (华为P40 ->
+   华为, p40, 华为p40; Mate 60 -> mate, 60, mate60).
+3. jieba segments Chinese: documents in search mode (a long word also yields its dictionary
+   sub-words, 笔记本电脑 -> 笔记本, 电脑), queries in precise mode. Market compounds in
+   `userdict.txt` stay whole in both (电视柜 never yields 电视: a query for 电视 must not find a
+   TV stand).
+4. Latin words are stemmed with the Snowball English stemmer (phones -> phone); digits and
+   mixed alphanumerics (p40, 256g) are kept as they are.
+5. Queries only: a Chinese word that is no known word but sounds like a market word is corrected
+   (pinyin slip, 手鸡 -> 手机), and every query token becomes an OR-group of its synonyms
+   (`synonyms.txt`, 电视 | tv | televis).
+
+Tokens contain word characters only (`\\w`), so every engine's own tokenizer keeps them whole.
+"""
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+import snowballstemmer
+import zhconv
+from django.conf import settings
+
+DATA_DIR = Path(__file__).resolve().parent
+
+HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"^[a-z]+$")
+ALNUM_RE = re.compile(r"^[a-z0-9]+$")
+_NON_WORD = re.compile(r"[^\w]+")
+# ISBN-13 (978/979 prefix) or ISBN-10, digits optionally separated by hyphens or spaces.
+ISBN_RE = re.compile(r"(?<![0-9a-z])(97[89](?:[- ]?\d){10}|\d(?:[- ]?\d){8}[- ]?[\dx])(?![0-9a-z])")
+# Codes with hyphens (OE part numbers, model codes): at least one digit somewhere.
+HYPHEN_CODE_RE = re.compile(r"(?<![0-9a-z-])[0-9a-z]+(?:-[0-9a-z]+)+(?![0-9a-z-])")
+# A Chinese brand glued (or spaced) to a model: 华为P40, 小米 13.
+_BRAND_MODEL = re.compile(r"([\u4e00-\u9fff]{2,4}) ?([a-z]+\d+[a-z0-9]*|\d+[a-z]*)")
+# A Latin word followed by a number: mate 60, iphone 12 (a model split by a space).
+_WORD_NUMBER = re.compile(r"(?<![0-9a-z])([a-z]{2,}) (\d{1,4}[a-z]{0,3})(?![0-9a-z])")
+LETTER_DIGIT_RE = re.compile(r"[a-z]+|\d+")
+
+# Words that say nothing about the item ("isbn" is noise next to the number itself).
+STOPWORDS = frozenset({
+    "的", "了", "和", "与", "及", "或", "是", "在", "有", "也", "都", "就", "而", "之",
+    "a", "an", "and", "the", "or", "of", "for", "to", "in", "on", "with", "by", "at", "is", "are", "be", "isbn",
+})
+
+_stemmer = snowballstemmer.stemmer("english")
+_init_lock = threading.Lock()
+_tokenizer = None
+
+
+def _data_file(setting: str, default: str) -> Path:
+    return Path(getattr(settings, setting, None) or DATA_DIR / default)
+
+
+def _read_lines(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    lines = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width -> half-width), lowercase, traditional -> simplified Chinese."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).lower()
+    if HAN_RE.search(text):
+        text = zhconv.convert(text, "zh-cn")
+    return text
+
+
+@lru_cache(maxsize=65536)  # the stemmer dominates indexing time; the vocabulary is small
+def stem(word: str) -> str:
+    """Snowball English stem of a Latin word; other tokens are returned unchanged."""
+    if _LATIN_WORD.match(word) and len(word) > 2:
+        return _stemmer.stemWord(word)
+    return word
+
+
+def clean(token: str) -> str:
+    """The token without anything but letters and digits (what every engine keeps as one word)."""
+    return _NON_WORD.sub("", token).replace("_", "")
+
+
+
+def tokenizer() -> jieba.Tokenizer:
+    """One jieba tokenizer with the market user dictionary, loaded on first use."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _init_lock:
+            if _tokenizer is None:
+                jieba.setLogLevel(60)
+                instance = jieba.Tokenizer()
+                instance.initialize()
+                # A high frequency makes jieba prefer the whole compound over its parts.
+                for word in user_dictionary():
+                    instance.add_word(word, freq=max(instance.suggest_freq(word, tune=False), 100000))
+                _tokenizer = instance
+    return _tokenizer
+
+
+@lru_cache(maxsize=1)
+def user_dictionary() -> frozenset[str]:
+    """Market compounds that stay whole (电视柜, 鼠标垫, 95新, 可小刀), normalized."""
+    words = set()
+    for line in _read_lines(_data_file("SEARCH_USER_DICTIONARY", "userdict.txt")):
+        word = normalize(line.split()[0])
+        if word:
+            words.add(word)
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    """term -> all terms of its synonym line (itself included), as index terms (stemmed)."""
+    table: dict[str, set[str]] = {}
+    for line in _read_lines(_data_file("SEARCH_SYNONYMS_FILE", "synonyms.txt")):
+        terms = []
+        for entry in line.split(","):
+            term = _single_term(entry)
+            if term and term not in terms:
+                terms.append(term)
+        for term in terms:
+            table.setdefault(term, set()).update(terms)
+    return {term: tuple(sorted(group)) for term, group in table.items()}
+
+
+def _single_term(entry: str) -> str:
+    """A synonym entry as one index term; entries that are several words are joined (smart watch -> smartwatch)."""
+    words = [clean(stem(word)) for word in normalize(entry).split()]
+    return "".join(words)
+
+
+@lru_cache(maxsize=1)
+def market_vocabulary() -> frozenset[str]:
+    """Words a buyer is likely to mean: the user dictionary, synonyms and market_words.txt."""
+    words = set(user_dictionary())
+    words.update(term for term in synonym_groups() if HAN_RE.search(term))
+    words.update(normalize(line.split()[0]) for line in _read_lines(_data_file("SEARCH_MARKET_WORDS", "market_words.txt")))
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _pinyin_index() -> dict[str, str]:
+    """pinyin (toneless, joined) -> the one market word that sounds like it; ambiguous sounds left out."""
+    from pypinyin import lazy_pinyin
+
+    by_sound: dict[str, set[str]] = {}
+    for word in market_vocabulary():
+        if HAN_RE.search(word) and len(word) >= 2:
+            by_sound.setdefault("".join(lazy_pinyin(word)), set()).add(word)
+    return {sound: next(iter(words)) for sound, words in by_sound.items() if len(words) == 1}
+
+
+def _is_known_word(word: str) -> bool:
+    return word in market_vocabulary() or tokenizer().FREQ.get(word, 0) > 0
+
+
+def correct_pinyin_slip(word: str) -> str:
+    """手鸡 -> 手机: a Chinese word that is no known word but sounds exactly like a market word."""
+    if len(word) < 2 or not HAN_RE.search(word) or _is_known_word(word):
+        return word
+    from pypinyin import lazy_pinyin
+
+    return _pinyin_index().get("".join(lazy_pinyin(word)), word)
+
+
+# ---------------------------------------------------------------- identifiers --
+
+def _isbn10_check(digits9: str) -> str:
+    total = sum((10 - i) * int(d) for i, d in enumerate(digits9))
+    check = (11 - total % 11) % 11
+    return "x" if check == 10 else str(check)
+
+
+def _isbn13_check(digits12: str) -> str:
+    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits12))
+    return str((10 - total % 10) % 10)
+
+
+def isbn_forms(candidate: str) -> list[str]:
+    """Valid ISBN in any form -> [isbn13] or [isbn13, isbn10]; [] when the check digit fails."""
+    code = re.sub(r"[- ]", "", candidate.lower())
+    if len(code) == 13 and code.isdigit() and code[:3] in ("978", "979"):
+        if _isbn13_check(code[:12]) != code[12]:
+            return []
+        if code.startswith("978"):
+            return [code, code[3:12] + _isbn10_check(code[3:12])]
+        return [code]
+    if len(code) == 10 and code[:9].isdigit() and (code[9].isdigit() or code[9] == "x"):
+        if _isbn10_check(code[:9]) != code[9]:
+            return []
+        body = "978" + code[:9]
+        return [body + _isbn13_check(body), code]
+    return []
+
+
+def _identifiers(normalized: str, *, strip_codes: bool = False) -> tuple[list[str], str]:
+    """Identifier terms found in normalized text, and the text with ISBNs (and codes) taken out."""
+    found: list[str] = []
+
+    def take_isbn(match):
+        forms = isbn_forms(match.group(1))
+        if not forms:
+            return match.group(0)
+        found.extend(forms)
+        return " "
+
+    def take_code(match):
+        code = match.group(0)
+        if not any(ch.isdigit() for ch in code):
+            return code
+        found.append(code.replace("-", ""))
+        return " " if strip_codes else code
+
+    rest = HYPHEN_CODE_RE.sub(take_code, ISBN_RE.sub(take_isbn, normalized))
+    return found, rest
+
+
+def identifier_tokens(text: str) -> list[str]:
+    """ISBNs (both forms), hyphenated codes without hyphens and brand+model glued, from raw text."""
+    return _identifier_terms(normalize(text))
+
+
+def _identifier_terms(normalized: str) -> list[str]:
+    found, rest = _identifiers(normalized)
+    for brand, model in _BRAND_MODEL.findall(rest):
+        for word in tokenizer().lcut(brand, HMM=False)[-1:]:
+            if len(word) >= 2:
+                found.append(word + model)
+    found.extend(a + b for a, b in _WORD_NUMBER.findall(rest))
+    return _unique(clean(token) for token in found)
+
+
+# --------------------------------------------------------------- segmentation --
+
+def _unique(tokens) -> list[str]:
+    seen, out = set(), []
+    for token in tokens:
+        if token and token not in seen:
+            seen.add(token)
+            out.append(token)
+    return out
+
+
+def term_of(word: str) -> str | None:
+    """A segmented word as an index term, or None for spaces, punctuation and stopwords."""
+    word = clean(word)
+    if not word or word in STOPWORDS:
+        return None
+    return stem(word)
+
+
+def sub_words(word: str) -> list[str]:
+    """Dictionary sub-words of a long Chinese word (jieba's search mode), unless it is a market compound."""
+    if len(word) <= 2 or word in user_dictionary() or not HAN_RE.search(word):
+        return []
+    freq = tokenizer().FREQ
+    out = []
+    for size in (2, 3):
+        if len(word) > size:
+            out.extend(word[i:i + size] for i in range(len(word) - size + 1) if freq.get(word[i:i + size], 0) > 0)
+    return [w for w in out if w not in user_dictionary()]
+
+
+def _alnum_parts(word: str) -> list[str]:
+    """iphone12 -> iphone, 12 (the whole stays too); plain words and numbers are not split."""
+    if not ALNUM_RE.match(word):
+        return []
+    parts = LETTER_DIGIT_RE.findall(word)
+    return [stem(p) for p in parts if p.isdigit() or len(p) > 1] if len(parts) > 1 else []
+
+
+@lru_cache(maxsize=8192)
+def _index_tokens(text: str) -> tuple[str, ...]:
+    normalized = normalize(text)
+    found, rest = _identifiers(normalized)
+    tokens: list[str] = []
+    for word in tokenizer().cut(rest):
+        term = term_of(word)
+        if term is None:
+            continue
+        tokens.extend(sub_words(term))
+        tokens.append(term)
+        tokens.extend(_alnum_parts(term))
+    tokens.extend(found)
+    tokens.extend(_identifier_terms(normalized))
+    return tuple(_unique(tokens))
+
+
+def index_tokens(text: str) -> list[str]:
+    """Terms to index for a document field (search mode, identifiers in every normalized form)."""
+    if not text:
+        return []
+    return list(_index_tokens(text))
+
+
+def query_tokens(text: str) -> list[str]:
+    """Terms of a query (precise mode, identifiers whole, pinyin slips corrected)."""
+    if not text:
+        return []
+    found, rest = _identifiers(normalize(text), strip_codes=True)
+    # A queried ISBN-10 is looked up by its 13-digit form (both forms are indexed).
+    tokens = [token for token in found if not (len(token) == 10 and token[:9].isdigit())]
+    words = [w for w in (term_of(w) for w in tokenizer().cut(rest)) if w]
+    tokens.extend(_join_single_characters(words))
+    return _unique(tokens)
+
+
+def _join_single_characters(words: list[str]) -> list[str]:
+    """Correct pinyin slips; two single Chinese characters in a row are tried as one word (收 鸡 -> 手机)."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if (
+            i + 1 < len(words) and len(word) == 1 and len(words[i + 1]) == 1
+            and HAN_RE.match(word) and HAN_RE.match(words[i + 1])
+        ):
+            joined = correct_pinyin_slip(word + words[i + 1])
+            if joined != word + words[i + 1]:
+                out.append(joined)
+                i += 2
+                continue
+        out.append(correct_pinyin_slip(word))
+        i += 1
+    return out
+
+
+def expand(tokens: list[str]) -> list[tuple[str, ...]]:
+    """Each query token as an OR-group with its synonyms; a document must match every group."""
+    table = synonym_groups()
+    return [table.get(token, (token,)) for token in tokens]
+
+
+def query_groups(text: str) -> list[tuple[str, ...]]:
+    """`expand(query_tokens(text))`: what every backend matches a query with."""
+    return expand(query_tokens(text))
+
+
+def latin_words(text: str) -> list[str]:
+    """Unstemmed Latin words of four letters or more in a query: the typo-tolerant (trigram) part."""
+    return [w for w in re.findall(r"[a-z]+", normalize(text)) if len(w) >= 4]

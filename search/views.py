@@ -1,0 +1,121 @@
+"""Search API: listings with facets and highlights, and completions. Public; anonymous clients are
+held to the project's anonymous throttle."""
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import APIView
+
+from listings.models import ListingKind
+from marketplace.api.errors import error_body
+from search import service
+from search.backends.base import SearchUnavailable
+from search.selectors import category_names, listing_cards
+from search.serializers import (
+    SearchParamsSerializer,
+    SearchResponseSerializer,
+    SuggestParamsSerializer,
+    SuggestResponseSerializer,
+)
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="Invalid parameters, in the project's error shape."),
+    429: OpenApiResponse(description="Too many requests."),
+    503: OpenApiResponse(description="Search is unavailable (type search_unavailable)."),
+}
+
+
+class _SearchView(APIView):
+    permission_classes = [AllowAny]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, SearchUnavailable):
+            body = error_body(
+                503, "search_unavailable", _("Search unavailable."),
+                _("Search is unavailable at the moment. Please try again in a minute."),
+            )
+            return Response(body, status=503)
+        return super().handle_exception(exc)
+
+
+def _thumbnail_url(request, listing):
+    photos = getattr(listing, "ordered_photos", [])
+    if not photos or not photos[0].thumbnail:
+        return None
+    return request.build_absolute_uri(photos[0].thumbnail.url)
+
+
+def _facets(facets: dict) -> dict:
+    names = category_names([entry["value"] for entry in facets.get("category", [])])
+    kinds = dict(ListingKind.choices)
+
+    def label(facet, value):
+        if facet == "category":
+            return names.get(value, str(value))
+        if facet == "kind":
+            return str(kinds.get(value, value))
+        return str(value)
+
+    return {
+        facet: [{"value": str(e["value"]), "label": label(facet, e["value"]), "count": e["count"]}
+                for e in facets.get(facet, [])]
+        for facet in ("category", "kind", "grade", "city", "price")
+    }
+
+
+class SearchListingsView(_SearchView):
+    @extend_schema(
+        operation_id="search_listings",
+        summary="Search active listings",
+        parameters=[SearchParamsSerializer],
+        responses={200: SearchResponseSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        params = SearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query = params.to_query()
+        results = service.search(query)
+        cards = listing_cards([hit.id for hit in results.hits])
+        items = []
+        for hit in results.hits:
+            listing = cards.get(hit.id)
+            if listing is None:
+                continue
+            items.append({
+                "id": listing.pk, "title": listing.title, "price": listing.price, "city": listing.city,
+                "district": listing.district, "grade_code": listing.grade_code, "kind": listing.kind,
+                "cover_thumbnail_url": _thumbnail_url(request, listing), "highlights": hit.highlights,
+                "distance_km": hit.distance_km,
+            })
+        url = request.build_absolute_uri()
+        has_next = query.offset + len(results.hits) < results.total
+        previous = None
+        if query.page > 1:
+            previous = replace_query_param(url, "page", query.page - 1) if query.page > 2 else remove_query_param(url, "page")
+        body = {
+            "count": results.total,
+            "total_is_exact": results.total_is_exact,
+            "page": query.page,
+            "page_size": query.page_size,
+            "next": replace_query_param(url, "page", query.page + 1) if has_next else None,
+            "previous": previous,
+            "results": items,
+            "facets": _facets(results.facets),
+            "took_ms": round(results.took_ms, 2),
+        }
+        return Response(SearchResponseSerializer(body).data)
+
+
+class SuggestView(_SearchView):
+    @extend_schema(
+        operation_id="search_suggest",
+        summary="Complete a title or category name",
+        parameters=[SuggestParamsSerializer],
+        responses={200: SuggestResponseSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        params = SuggestParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        suggestions = service.suggest(params.validated_data["prefix"], limit=params.validated_data["limit"])
+        return Response({"suggestions": suggestions})
