@@ -104,7 +104,27 @@ class GradingStandard(models.Model):
         return localized(self, "description")
 
 
-class GradeLevel(models.Model):
+class PartOfStandard(models.Model):
+    """A level or criterion: it changes only while its standard is a draft."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self._check_standard_is_draft()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._check_standard_is_draft()
+        return super().delete(*args, **kwargs)
+
+    def _check_standard_is_draft(self):
+        standard = GradingStandard.objects.only("status", "code", "version").get(pk=self.standard_id)
+        if standard.is_frozen:
+            raise _frozen_error(standard.label)
+
+
+class GradeLevel(PartOfStandard):
     """One grade of a standard's scale; rank 0 is the best. An unsellable level (X) blocks publishing."""
 
     standard = models.ForeignKey(GradingStandard, on_delete=models.CASCADE, related_name="levels")
@@ -128,14 +148,6 @@ class GradeLevel(models.Model):
     def __str__(self):
         return f"{self.standard.label} {self.code}"
 
-    def save(self, *args, **kwargs):
-        self._check_standard_is_draft()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self._check_standard_is_draft()
-        return super().delete(*args, **kwargs)
-
     @property
     def label(self):
         return localized(self, "label")
@@ -143,11 +155,6 @@ class GradeLevel(models.Model):
     @property
     def description(self):
         return localized(self, "description")
-
-    def _check_standard_is_draft(self):
-        standard = GradingStandard.objects.only("status", "code", "version").get(pk=self.standard_id)
-        if standard.is_frozen:
-            raise _frozen_error(standard.label)
 
 
 class AnswerType(models.TextChoices):
@@ -164,7 +171,7 @@ class Axis(models.TextChoices):
     COMPLIANCE = "compliance", _("Compliance")
 
 
-class Criterion(models.Model):
+class Criterion(PartOfStandard):
     """A question of a standard. `rules` says which answer caps the grade at which level:
 
     boolean: {"true": {"cap": "C"}, "false": {}}                     (keys "true"/"false")
@@ -200,14 +207,6 @@ class Criterion(models.Model):
     def __str__(self):
         return f"{self.standard.label}:{self.key}"
 
-    def save(self, *args, **kwargs):
-        self._check_standard_is_draft()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self._check_standard_is_draft()
-        return super().delete(*args, **kwargs)
-
     @property
     def question(self):
         return localized(self, "question")
@@ -215,11 +214,6 @@ class Criterion(models.Model):
     @property
     def help(self):
         return localized(self, "help")
-
-    def _check_standard_is_draft(self):
-        standard = GradingStandard.objects.only("status", "code", "version").get(pk=self.standard_id)
-        if standard.is_frozen:
-            raise _frozen_error(standard.label)
 
 
 class AssessmentSource(models.TextChoices):
