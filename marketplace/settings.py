@@ -273,6 +273,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         # The Elasticsearch client logs every request at INFO.
         "elastic_transport": {"level": "WARNING"},
+        # Eager tasks would log a line per task run (e.g. one per listing indexed by load_demo).
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
 

@@ -7,5 +7,5 @@ def load(world) -> str:
     try:
         count = service.rebuild()
     except SearchUnavailable as exc:
-        return f"search: index not rebuilt, the backend is unavailable ({exc})"
-    return f"search: {count} active listings indexed"
+        return f"index not rebuilt, the backend is unavailable ({exc})"
+    return f"{count} active listings indexed"

@@ -127,7 +127,7 @@ def test_the_demo_loader_indexes_every_active_listing(corpus):
     from search import demo
 
     ListingSearchDocument.objects.all().delete()
-    assert demo.load({}) == f"search: {len(corpus.active())} active listings indexed"
+    assert demo.load({}) == f"{len(corpus.active())} active listings indexed"
     assert ListingSearchDocument.objects.count() == len(corpus.active())
 
 
