@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install services lint messages bench-search clean
+.PHONY: run test install services lint messages bench-search bench-relevance clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -41,7 +41,12 @@ messages: install
 # DATABASE_URL=postgres://... SEARCH_BACKEND=elasticsearch make bench-search BENCH_ARGS=--rebuild
 ROUNDS ?= 100
 BENCH_ARGS ?=
+bench-relevance: install
+	$(BIN)/python bench/search/relevance.py
+
+# Relevance first, so the speed report prints the fresh scores beside its figures.
 bench-search: install
+	$(BIN)/python bench/search/relevance.py
 	$(BIN)/python bench/search/run.py --rounds $(ROUNDS) $(BENCH_ARGS)
 
 clean:

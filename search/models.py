@@ -23,6 +23,9 @@ class ListingSearchDocument(models.Model):
     identifiers = models.TextField(blank=True)
     category_tokens = models.TextField(blank=True)
     category_id = models.BigIntegerField()
+    # The listing's category and its ancestors (the ids of its ListingSearchCategory rows),
+    # space-joined: the category facet groups by it without a join (migration 0003 fills old rows).
+    category_path = models.TextField(null=True, blank=True)
     kind = models.CharField(max_length=20)
     grade_code = models.CharField(max_length=16, blank=True)
     price_fen = models.BigIntegerField()

@@ -246,19 +246,21 @@ class DatabaseBackend(SearchBackend):
         rows, categories = [], []
         for doc in documents:
             lat, lon = doc["location"] if doc.get("location") else (None, None)
+            category_ids = list(dict.fromkeys(int(c) for c in doc["category_ids"]))
             rows.append(ListingSearchDocument(
                 listing_id=doc["id"], title=doc["title"], description=doc.get("description") or "",
                 title_normalized=doc.get("title_normalized") or normalize(doc["title"]),
                 title_tokens=doc["title_tokens"], body_tokens=doc["body_tokens"],
                 identifiers=doc.get("identifiers", ""), category_tokens=doc.get("category_tokens", ""),
-                category_id=doc["category_ids"][0], kind=doc["kind"], grade_code=doc.get("grade_code") or "",
+                category_id=doc["category_ids"][0], category_path=" ".join(str(c) for c in category_ids),
+                kind=doc["kind"], grade_code=doc.get("grade_code") or "",
                 price_fen=doc["price_fen"], city=doc.get("city") or "", district=doc.get("district") or "",
                 latitude=lat, longitude=lon, certified=bool(doc.get("certified")),
                 inspected=bool(doc.get("inspected")), published_at=doc["published_at"],
             ))
             categories.extend(
                 ListingSearchCategory(document_id=doc["id"], category_id=category_id)
-                for category_id in dict.fromkeys(doc["category_ids"])
+                for category_id in category_ids
             )
         ListingSearchDocument.objects.using(self.using).bulk_create(rows, batch_size=BATCH_SIZE)
         ListingSearchCategory.objects.using(self.using).bulk_create(categories, batch_size=BATCH_SIZE)
@@ -300,6 +302,10 @@ class DatabaseBackend(SearchBackend):
             lat, lon = query.near
             distance_sql, distance_params = dialect.distance_sql(), [lat, lat, lon]
 
+        radius = query.near is not None and query.radius_km is not None
+        if (groups or radius) and isinstance(dialect, _PostgreSQL):
+            return self._search_one_pass(query, groups, tables, clauses, (score_sql, score_params),
+                                         (distance_sql, distance_params))
         where, where_params = self._where(clauses)
         order = self._order(query, bool(groups))
         sql = (
@@ -326,6 +332,89 @@ class DatabaseBackend(SearchBackend):
             total, exact = (TOTAL_CAP, False) if matched > TOTAL_CAP else (matched, True)
         else:
             total, exact = self._count(tables, where, where_params)
+        return SearchResults(hits=hits, total=total, total_is_exact=exact, facets=facets)
+
+    def _search_one_pass(self, query, groups, tables, clauses, score, distance) -> SearchResults:
+        """PostgreSQL, with words or a radius: the page, the total and the facets in one statement.
+
+        The matching rows are read once (the GIN match or the box, the rank or the distance, and
+        the facet columns) into a materialized CTE; the page is its top rows (title and description
+        fetched for those only), the total and the facets are counted from it. When facet filters are set, the CTE
+        reads the rows that fail at most one of them and flags, for each, whether it holds: a facet
+        counts the rows where every other facet filter holds, the page and the total those where
+        all hold (only those are ranked). The words or the box drive the scan, so the wider set
+        costs no second pass.
+        """
+        (score_sql, score_params), (distance_sql, distance_params) = score, distance
+        plan = self._facet_plan(clauses, flag_all=True)
+        flagged, value_sql = plan["flagged"], plan["value_sql"]
+        columns = ["d.listing_id AS listing_id", "d.published_at AS published_at", "d.price_fen AS price_fen"]
+        columns += [f"{value_sql[facet]} AS {facet}" for facet in FACETS]
+        params: list = []
+        for facet in flagged:
+            sql, flag_params = plan["conditions"][facet]
+            columns.append(f"CASE WHEN {sql} THEN 1 ELSE 0 END AS f_{facet}")
+            params.extend(flag_params)
+        if flagged:
+            every = [plan["conditions"][facet] for facet in flagged]
+            columns.append(f"CASE WHEN {' AND '.join(f'({sql})' for sql, _ in every)} THEN {score_sql} END AS score")
+            params.extend([p for _, flag_params in every for p in flag_params] + score_params)
+        else:
+            columns.append(f"{score_sql} AS score")
+            params.extend(score_params)
+        columns.append(f"{distance_sql} AS distance")
+        params.extend(distance_params)
+        where, where_params = self._where([c for c in clauses if not c.facet or c.facet not in flagged])
+        if len(flagged) >= 2:
+            # At most one facet filter fails: for some facet, all the others hold.
+            alternatives = []
+            for skipped in flagged:
+                others = [plan["conditions"][f] for f in flagged if f != skipped]
+                alternatives.append("(" + " AND ".join(f"({sql})" for sql, _ in others) + ")")
+                where_params = where_params + [p for _, other_params in others for p in other_params]
+            where = f"({where}) AND ({' OR '.join(alternatives)})"
+        params.extend(where_params)
+        holding = plan["holding"]
+        order = self._order(query, bool(groups)).replace("d.", "")
+        page_order = ", ".join(f"p.{term}" for term in order.split(", "))
+        parts = [
+            "SELECT 'hit' AS facet, NULL AS value, ROW_NUMBER() OVER (ORDER BY " + page_order + ") AS n, "
+            "p.listing_id, p.score, p.distance, d.title, d.description "
+            f"FROM page p JOIN {DOCUMENT_TABLE} d ON d.listing_id = p.listing_id",
+            f"SELECT 'total', NULL, COUNT(*), NULL, NULL, NULL, NULL, NULL FROM m WHERE {holding()}",
+        ]
+        parts.extend(
+            f"SELECT '{facet}', CAST({facet} AS TEXT), COUNT(*), NULL, NULL, NULL, NULL, NULL "
+            f"FROM m WHERE {holding(facet)} GROUP BY {facet}"
+            for facet in plan["served"]
+        )
+        params.extend([query.page_size, query.offset])
+        for facet in plan["separate"]:
+            own_where, own_params = self._where(clauses, skip_facet=facet)
+            value = value_sql[facet]
+            parts.append(f"SELECT '{facet}', CAST({value} AS TEXT), COUNT(*), NULL, NULL, NULL, NULL, NULL "
+                         f"FROM {tables} WHERE {own_where} GROUP BY {value}")
+            params.extend(own_params)
+        sql = (
+            f"WITH m AS MATERIALIZED (SELECT {', '.join(columns)} FROM {tables} WHERE {where}), "
+            f"page AS (SELECT listing_id, published_at, price_fen, score, distance FROM m WHERE {holding()} "
+            f"ORDER BY {order} LIMIT %s OFFSET %s) "
+            + " UNION ALL ".join(parts)
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        page = sorted((row for row in rows if row[0] == "hit"), key=lambda row: row[2])
+        facets, matched = self._facet_results([row[:3] for row in rows if row[0] != "hit"])
+        hits = [
+            SearchHit(
+                id=row[3], score=float(row[4] or 0.0),
+                highlights=highlights(row[6], row[7], groups) if groups else {},
+                distance_km=None if row[5] is None else round(float(row[5]), 3),
+            )
+            for row in page
+        ]
+        total, exact = (TOTAL_CAP, False) if matched > TOTAL_CAP else (matched, True)
         return SearchResults(hits=hits, total=total, total_is_exact=exact, facets=facets)
 
     @staticmethod
@@ -389,58 +478,91 @@ class DatabaseBackend(SearchBackend):
             count = cursor.fetchone()[0]
         return (TOTAL_CAP, False) if count > TOTAL_CAP else (count, True)
 
-    def _facets(self, tables, clauses) -> tuple[dict[str, list[dict]], int | None]:
-        """All five facets in one statement; each ignores its own filter.
+    def _facet_plan(self, clauses, flag_all: bool = False) -> dict:
+        """How the facets are counted; see `_facets` and `_search_one_pass`."""
+        bucket = "CASE " + " ".join(
+            f"WHEN d.price_fen < {high} THEN '{label}'" for label, _low, high in PRICE_BUCKETS if high is not None
+        ) + f" ELSE '{PRICE_BUCKETS[-1][0]}' END"
+        value_sql = {"category": "d.category_path", "kind": "d.kind", "grade": "d.grade_code", "city": "d.city",
+                     "price": bucket}
+        filtered = [facet for facet in FACETS if any(c.facet == facet for c in clauses)]
+        flagged = filtered if flag_all or len(filtered) == 1 else []
 
-        Facets whose own filter is not set share one pass over the matching rows (a materialized
-        CTE); a facet whose filter is set counts its own, wider set.
+        def holding(skip=None):
+            flags = [f"f_{facet} = 1" for facet in flagged if facet != skip]
+            return " AND ".join(flags) if flags else "1 = 1"
+
+        return {
+            "value_sql": value_sql, "filtered": filtered, "flagged": flagged, "holding": holding,
+            "served": [facet for facet in FACETS if facet not in filtered or facet in flagged],
+            "separate": [facet for facet in filtered if facet not in flagged],
+            "conditions": {facet: self._where([c for c in clauses if c.facet == facet]) for facet in filtered},
+        }
+
+    def _facets(self, tables, clauses) -> tuple[dict[str, list[dict]], int]:
+        """All five facets and the total in one statement; a facet ignores its own filter.
+
+        The matching rows are read once and grouped by (category path, kind, grade, city, price
+        bucket): a few thousand groups at most, from which each facet and the total are summed.
+        The category facet comes from the stored category path (the category and its ancestors),
+        so no join is needed. A facet whose own filter is set counts a wider set of rows:
+
+        - with one such facet, the one pass reads that wider set and also groups by whether the
+          facet's filter holds (the other facets and the total sum only the groups where it does);
+        - with two or more, each of them counts its own set in a plain GROUP BY, and the pass
+          over the matching rows serves the rest.
         """
-        def bucket_sql(alias):
-            return "CASE " + " ".join(
-                f"WHEN {alias}.price_fen < {high} THEN '{label}'"
-                for label, _low, high in PRICE_BUCKETS if high is not None
-            ) + f" ELSE '{PRICE_BUCKETS[-1][0]}' END"
-
-        def value_sql(facet, alias):
-            return {"category": "c.category_id", "kind": f"{alias}.kind", "grade": f"{alias}.grade_code",
-                    "city": f"{alias}.city", "price": bucket_sql(alias)}[facet]
-
-        def branch(facet, from_sql, alias, where):
-            if facet == "category":
-                from_sql += f" JOIN {CATEGORY_TABLE} c ON c.document_id = {alias}.listing_id"
-            value = value_sql(facet, alias)
-            return (f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, COUNT(*) AS n "
-                    f"FROM {from_sql} WHERE {where} GROUP BY {value}")
-
-        filtered = {c.facet for c in clauses if c.facet}
-        where_all, params_all = self._where(clauses)
-        ctes, parts, params = [], [], []
-        shared = [facet for facet in FACETS if facet not in filtered]
-        if shared:
-            ctes.append(
-                f"matched AS MATERIALIZED (SELECT d.listing_id, d.kind, d.grade_code, d.city, d.price_fen "
-                f"FROM {tables} WHERE {where_all})"
-            )
-            params.extend(params_all)
-            parts.extend(branch(facet, "matched m", "m", "1 = 1") for facet in shared)
-            # The same pass gives the total: no separate count statement.
-            parts.append("SELECT 'total' AS facet, NULL AS value, COUNT(*) AS n FROM matched")
-        for facet in FACETS:
-            if facet in filtered:
-                where, where_params = self._where(clauses, skip_facet=facet)
-                parts.append(branch(facet, tables, "d", where))
-                params.extend(where_params)
-        sql = (f"WITH {', '.join(ctes)} " if ctes else "") + " UNION ALL ".join(parts)
+        plan = self._facet_plan(clauses)
+        flagged, value_sql, holding = plan["flagged"], plan["value_sql"], plan["holding"]
+        select = [value_sql[facet] for facet in FACETS]
+        columns = list(FACETS)
+        params: list = []
+        for facet in flagged:
+            sql, flag_params = plan["conditions"][facet]
+            select.append(f"CASE WHEN {sql} THEN 1 ELSE 0 END")
+            columns.append(f"f_{facet}")
+            params.extend(flag_params)
+        where, where_params = self._where([c for c in clauses if not c.facet or c.facet not in flagged])
+        params.extend(where_params)
+        grouped = (
+            "SELECT " + ", ".join(f"{sql} AS {name}" for sql, name in zip(select, columns, strict=True))
+            + f", COUNT(*) AS n FROM {tables} WHERE {where} GROUP BY "
+            + ", ".join(str(i) for i in range(1, len(columns) + 1))
+        )
+        parts = [f"SELECT 'total' AS facet, NULL AS value, SUM(n) AS n FROM g WHERE {holding()}"]
+        parts.extend(
+            f"SELECT '{facet}' AS facet, CAST({facet} AS TEXT) AS value, SUM(n) AS n FROM g "
+            f"WHERE {holding(facet)} GROUP BY {facet}"
+            for facet in plan["served"]
+        )
+        for facet in plan["separate"]:
+            own_where, own_params = self._where(clauses, skip_facet=facet)
+            value = value_sql[facet]
+            parts.append(f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, COUNT(*) AS n "
+                         f"FROM {tables} WHERE {own_where} GROUP BY {value}")
+            params.extend(own_params)
+        sql = f"WITH g AS MATERIALIZED ({grouped}) " + " UNION ALL ".join(parts)
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
+        return self._facet_results(rows)
+
+    @staticmethod
+    def _facet_results(rows) -> tuple[dict[str, list[dict]], int]:
+        """(facet, value, count) rows (the category's value is a category path) -> (facets, total)."""
         counts: dict[str, dict] = {"category": {}, "kind": {}, "grade": {}, "city": {}, "price": {}}
-        total = None
+        total = 0
         for facet, value, count in rows:
+            count = int(count or 0)
             if facet == "total":
                 total = count
+            elif facet == "category":
+                for category_id in (value or "").split():
+                    key = int(category_id)
+                    counts["category"][key] = counts["category"].get(key, 0) + count
             elif value not in (None, ""):
-                counts[facet][int(value) if facet == "category" else value] = count
+                counts[facet][value] = count
+        counts = {name: {value: n for value, n in values.items() if n} for name, values in counts.items()}
         facets = {name: sort_facet_values(values) for name, values in counts.items() if name != "price"}
         facets["price"] = price_facet(counts["price"])
         return facets, total
