@@ -238,6 +238,18 @@ def targets(backend_name: str, results: dict) -> list[dict]:
     return checks
 
 
+def relevance_result(backend_name: str) -> dict | None:
+    """The judged-set scores bench/search/relevance.py wrote for this backend (and database), if any."""
+    label = f"{backend_name}-{connection.vendor}" if backend_name == "database" else backend_name
+    path = RESULTS / f"relevance-{label}.json"
+    if not path.exists():
+        return None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    keys = ("label", "engine", "date", "judged", "scored", "recall", "ndcg", "no_mistake_share", "floors", "met")
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    return {"file": str(shown), **{key: saved[key] for key in keys}}
+
+
 def markdown(report: dict) -> str:
     lines = [
         f"# Search benchmark: {report['backend']} at {report['size']} listings",
@@ -271,6 +283,18 @@ def markdown(report: dict) -> str:
                   f"{rebuild['documents']} documents in {rebuild['seconds']} s: **{rebuild['per_second']} listings/s** "
                   f"(target 4,000/s: {'met' if rebuild['per_second'] >= 4000 else 'MISSED'}); peak resident memory "
                   f"of the largest process {rebuild['peak_rss_mb_largest_process']} MiB."]
+    if report.get("relevance"):
+        r = report["relevance"]
+        floors = r["floors"]
+        lines += ["", "## Relevance", "",
+                  f"The judged set of the contract suite (its own fixed corpus, not this one), from `{r['file']}` "
+                  f"({r['date']}; rerun `bench/search/relevance.py` to refresh).", "",
+                  "| backend | engine | queries scored | recall@10 | nDCG@10 | no-mistake share | "
+                  "floors (recall / nDCG / no-mistake) | met |",
+                  "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
+                  f"| {r['label']} | {r['engine']} | {r['scored']} of {r['judged']} | {r['recall']:.3f} | {r['ndcg']:.3f} | "
+                  f"{r['no_mistake_share']:.3f} | {floors['recall']:.2f} / {floors['ndcg']:.2f} / "
+                  f"{floors['no_mistake_share']:.2f} | {'yes' if r['met'] else '**MISSED**'} |"]
     return "\n".join(lines) + "\n"
 
 
@@ -335,6 +359,9 @@ def main():
     report["targets"] = targets(backend.name, results)
     if rebuild:
         report["rebuild"] = rebuild
+    relevance = relevance_result(backend.name)
+    if relevance:
+        report["relevance"] = relevance
     RESULTS.mkdir(parents=True, exist_ok=True)
     stem = RESULTS / f"search-{backend.name}-{size}"
     stem.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
