@@ -1,6 +1,6 @@
 """Permission classes shared by every app (org-role checks live in accounts.permissions)."""
 from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 
 
 class IsStaff(BasePermission):
@@ -9,7 +9,3 @@ class IsStaff(BasePermission):
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
-
-class ReadOnly(BasePermission):
-    def has_permission(self, request, view):
-        return request.method in SAFE_METHODS
