@@ -9,6 +9,16 @@ GIN index on the normalized title.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# What a search without words reads from a document besides its filters: carried by the indexes.
+COVERED_COLUMNS = (
+    "listing", "published_at", "price_fen", "category_id", "category_path", "kind", "grade_code", "city",
+    "certified", "inspected", "latitude", "longitude",
+)
+
+
+def _covering(*keys: str) -> list[str]:
+    return [column for column in COVERED_COLUMNS if column not in keys]
+
 
 class ListingSearchDocument(models.Model):
     listing = models.OneToOneField(
@@ -41,12 +51,21 @@ class ListingSearchDocument(models.Model):
     class Meta:
         verbose_name = _("listing search document")
         verbose_name_plural = _("listing search documents")
+        # Every index that drives a search without words carries the columns the search reads
+        # (page order, facets, filters) so PostgreSQL answers from the index alone, never
+        # visiting the wide rows (index-only scans; see docs/search.md).
         indexes = [
-            # The common filter combination (city, kind, price) and the two sort orders.
-            models.Index(fields=["city", "kind", "price_fen"], name="search_doc_city_kind_price"),
-            models.Index(fields=["-published_at", "-listing"], name="search_doc_newest"),
-            models.Index(fields=["price_fen"], name="search_doc_price"),
-            models.Index(fields=["latitude", "longitude"], name="search_doc_lat_lon"),
+            # The common filter combination (city, kind, price).
+            models.Index(fields=["city", "kind", "price_fen"], name="search_doc_city_kind_price",
+                         include=_covering("city", "kind", "price_fen")),
+            models.Index(fields=["-published_at", "-listing"], name="search_doc_newest",
+                         include=_covering("published_at", "listing")),
+            models.Index(fields=["price_fen"], name="search_doc_price", include=_covering("price_fen")),
+            models.Index(fields=["latitude", "longitude"], name="search_doc_lat_lon",
+                         include=_covering("latitude", "longitude")),
+            # Browsing a category: its listings by grade and price without reading the others.
+            models.Index(fields=["category_id", "grade_code", "price_fen"], name="search_doc_category",
+                         include=_covering("category_id", "grade_code", "price_fen")),
         ]
 
     def __str__(self):
@@ -68,6 +87,37 @@ class ListingSearchCategory(models.Model):
 
     def __str__(self):
         return f"{self.document_id} in {self.category_id}"
+
+
+class ListingSearchFacetCell(models.Model):
+    """How many indexed documents share one combination of facet values: facet counts of a search
+    without words, radius or price range are sums over these few thousand cells instead of counts
+    over every matching document. Written by the database backend in the same transaction as
+    the documents, so the counts are always exact."""
+
+    category_id = models.BigIntegerField()
+    category_path = models.TextField(blank=True)
+    kind = models.CharField(max_length=20)
+    grade_code = models.CharField(max_length=16, blank=True)
+    city = models.CharField(max_length=40, blank=True)
+    price_bucket = models.CharField(max_length=16)
+    certified = models.BooleanField()
+    inspected = models.BooleanField()
+    documents = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("listing search facet cell")
+        verbose_name_plural = _("listing search facet cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category_id", "category_path", "kind", "grade_code", "city", "price_bucket", "certified",
+                        "inspected"],
+                name="search_facet_cell_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.documents} documents in cell {self.pk}"
 
 
 class PendingIndexUpdate(models.Model):

@@ -111,3 +111,27 @@ def drop_structures(apps, schema_editor):
     statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(vendor, [])
     for sql in statements:
         schema_editor.execute(sql)
+
+
+FACET_CELL_TABLE = "search_listingsearchfacetcell"
+FACET_CELL_KEY = ("category_id", "category_path", "kind", "grade_code", "city", "price_bucket", "certified", "inspected")
+
+
+def price_bucket_sql(column: str = "price_fen") -> str:
+    """The price facet's bucket label of a price in fen, in SQL (search.backends.base.PRICE_BUCKETS)."""
+    from search.backends.base import PRICE_BUCKETS
+
+    whens = " ".join(f"WHEN {column} < {high} THEN '{label}'" for label, _low, high in PRICE_BUCKETS if high is not None)
+    return f"CASE {whens} ELSE '{PRICE_BUCKETS[-1][0]}' END"
+
+
+def fill_facet_cells(connection) -> None:
+    """Recount every facet cell from the document table (after a rebuild or a migration)."""
+    key = ", ".join(FACET_CELL_KEY)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FACET_CELL_TABLE}")
+        cursor.execute(
+            f"INSERT INTO {FACET_CELL_TABLE} ({key}, documents) "
+            f"SELECT category_id, COALESCE(category_path, ''), kind, grade_code, city, {price_bucket_sql()}, "
+            f"certified, inspected, COUNT(*) FROM {DOCUMENT_TABLE} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
+        )

@@ -1,13 +1,14 @@
 """The database backend: works on the project's own database, with no extra service.
 
-Index data lives in search.models (one ListingSearchDocument per active listing, plus one
-ListingSearchCategory row per category level), written when a listing changes and never
-recomputed per query. Text matching uses the engine's full-text index:
+Index data lives in search.models, written when a listing changes and never recomputed per
+query: one ListingSearchDocument per active listing, one ListingSearchCategory row per category
+level, and ListingSearchFacetCell counts (documents per combination of facet values). Text
+matching uses the engine's full-text index:
 
 - SQLite: FTS5 (external content, kept in step by triggers), ranked by bm25 with column weights
   (title and identifiers above the listing's own category name, above the body). No typo
   tolerance beyond the pinyin and synonym layer of search.text.
-- PostgreSQL: a stored, weighted tsvector (GIN), ranked by ts_rank_cd (title and identifiers
+- PostgreSQL: a stored, weighted tsvector (GIN), ranked by ts_rank (title and identifiers
   weight A, the listing's own category B, body C). A query that finds nothing is retried with trigram
   word similarity on the normalized title for its Latin words (pg_trgm), so `iphnoe` finds iPhones.
 
@@ -15,31 +16,46 @@ Every query token is an OR-group of its synonyms; a document must match every gr
 search: a bounding-box prefilter on (latitude, longitude) (btree) and the exact haversine
 distance on the rows left; at our scale (a few thousand listings within a radius) this beats
 per-row earthdistance and needs no extension on either engine (see docs/search.md).
+
+Facets of a search without words, radius or price range are sums over the facet cells (a few
+thousand rows, whatever the corpus size); other searches count the matching documents. On
+PostgreSQL the searches without words read covering indexes only (search.models) and count
+every facet in one GROUPING SETS pass.
 """
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from math import cos, radians
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import InterfaceError, OperationalError, connections, transaction
+from django.utils import timezone
 
 from search.backends.base import (
     FACETS,
-    PRICE_BUCKETS,
     TOTAL_CAP,
     SearchBackend,
     SearchHit,
     SearchQuery,
     SearchResults,
     SearchUnavailable,
+    price_bucket,
     price_facet,
     sort_facet_values,
 )
 from search.highlight import highlights
-from search.models import ListingSearchCategory, ListingSearchDocument
-from search.schema import DOCUMENT_TABLE, FTS_TABLE, has_pg_trgm
+from search.models import ListingSearchCategory
+from search.schema import (
+    DOCUMENT_TABLE,
+    FACET_CELL_KEY,
+    FACET_CELL_TABLE,
+    FTS_TABLE,
+    fill_facet_cells,
+    has_pg_trgm,
+    price_bucket_sql,
+)
 from search.text import clean, expand, latin_words, normalize, query_tokens, stem
 
 logger = logging.getLogger("search.database")
@@ -48,9 +64,58 @@ CATEGORY_TABLE = ListingSearchCategory._meta.db_table
 EARTH_DIAMETER_KM = 12742.0
 KM_PER_DEGREE = 111.2
 TRIGRAM_THRESHOLD = 0.4  # word_similarity: catches one swapped pair of letters in a six-letter word
-# ts_rank_cd weights of D, C (body), B (own category), A (title, identifiers).
+# ts_rank weights of D, C (body), B (own category), A (title, identifiers).
 RANK_WEIGHTS = "0.1, 0.2, 0.6, 1.0"
 BATCH_SIZE = 500
+DOCUMENT_COLUMNS = (
+    "listing_id", "title", "description", "title_normalized", "title_tokens", "body_tokens", "identifiers",
+    "category_tokens", "category_id", "category_path", "kind", "grade_code", "price_fen", "city", "district",
+    "latitude", "longitude", "certified", "inspected", "published_at", "indexed_at",
+)
+
+
+def _cell_key(row) -> tuple:
+    """A facet cell's key (search.schema.FACET_CELL_KEY) from a row in that column order."""
+    category_id, path, kind, grade, city, bucket, certified, inspected = row
+    return (int(category_id), path or "", kind, grade or "", city or "", bucket, bool(certified), bool(inspected))
+
+
+def _grouping_sets(source: str, value_sql: dict[str, str], holding, count: str, where: str = "",
+                   padding: str = "") -> str:
+    """PostgreSQL: the total and each facet's (value, count) rows in one pass over `source`.
+
+    One GROUPING SETS pass instead of one GROUP BY per facet. A facet counts the rows where
+    every other facet filter holds (`holding(facet)`), the total those where all hold; GROUPING()
+    says which set a row belongs to (a bit per facet column, set when it is not grouped).
+    """
+    facets = list(value_sql)
+    everything = (1 << len(facets)) - 1
+    names = [f"WHEN {everything} THEN 'total'"]
+    counts = [f"WHEN {everything} THEN {count} FILTER (WHERE {holding()})"]
+    for position, facet in enumerate(facets):
+        mask = everything & ~(1 << (len(facets) - 1 - position))
+        names.append(f"WHEN {mask} THEN '{facet}'")
+        counts.append(f"WHEN {mask} THEN {count} FILTER (WHERE {holding(facet)})")
+    if not facets:
+        return f"SELECT 'total', NULL, {count} FILTER (WHERE {holding()}){padding} FROM {source} {where}"
+    grouping = f"GROUPING({', '.join(value_sql.values())})"
+    value = "COALESCE(" + ", ".join(f"CAST({sql} AS TEXT)" for sql in value_sql.values()) + ")"
+    sets = ", ".join(f"({sql})" for sql in value_sql.values())
+    return (
+        f"SELECT CASE {grouping} {' '.join(names)} END, {value}, CASE {grouping} {' '.join(counts)} END{padding} "
+        f"FROM {source} {where} GROUP BY GROUPING SETS ({sets}, ())"
+    )
+
+
+def _batches(items: Iterable, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class Clause:
@@ -132,7 +197,9 @@ class _PostgreSQL(_Dialect):
             conditions.append(condition)
         every = [token for group in groups for token in group]
         rank_query, rank_params = self._tsquery(every)
-        score = f"ts_rank_cd('{{{RANK_WEIGHTS}}}', d.search_vector, {rank_query})"
+        # ts_rank, not ts_rank_cd: cover density costs four times as much per row and the
+        # weights (title over category over body) are what ranks our short documents.
+        score = f"ts_rank('{{{RANK_WEIGHTS}}}', d.search_vector, {rank_query})"
         typo = [word for word in typo_words if word]
         for _word in typo:
             score += " + 0.1 * word_similarity(%s, d.title_normalized)"
@@ -194,76 +261,114 @@ class DatabaseBackend(SearchBackend):
         if not documents:
             return
         with _unavailable_on_database_error(), transaction.atomic(using=self.using):
-            self._delete_rows([doc["id"] for doc in documents])
-            self._insert(documents)
+            cells = self._delete_rows([doc["id"] for doc in documents])
+            cells.update(self._insert(documents))
+            self._apply_cell_changes(cells)
 
     def delete(self, ids: list[int]) -> None:
         if not ids:
             return
         with _unavailable_on_database_error(), transaction.atomic(using=self.using):
-            self._delete_rows(ids)
+            self._apply_cell_changes(self._delete_rows(ids))
 
     def clear(self) -> None:
         with _unavailable_on_database_error(), transaction.atomic(using=self.using), self.connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {CATEGORY_TABLE}")
             cursor.execute(f"DELETE FROM {DOCUMENT_TABLE}")
+            cursor.execute(f"DELETE FROM {FACET_CELL_TABLE}")
 
     def rebuild(self, documents_iter: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
         """Replace everything in one transaction: searches see the old index until the commit."""
         count = 0
         with _unavailable_on_database_error(), transaction.atomic(using=self.using):
             self.clear()
-            batch = []
-            for document in documents_iter:
-                batch.append(document)
-                if len(batch) >= BATCH_SIZE:
-                    self._insert(batch)
-                    count += len(batch)
-                    batch = []
-                    if progress:
-                        progress(count)
-            if batch:
+            for batch in _batches(documents_iter, BATCH_SIZE):
                 self._insert(batch)
                 count += len(batch)
                 if progress:
                     progress(count)
+            # One recount at the end instead of a cell update per batch.
+            fill_facet_cells(self.connection)
             if self.connection.vendor == "postgresql":
                 # Fresh statistics, so the planner uses the GIN index for selective words.
                 with self.connection.cursor() as cursor:
-                    cursor.execute(f"ANALYZE {DOCUMENT_TABLE}, {CATEGORY_TABLE}")
+                    cursor.execute(f"ANALYZE {DOCUMENT_TABLE}, {CATEGORY_TABLE}, {FACET_CELL_TABLE}")
+        if self.connection.vendor == "postgresql" and not self.connection.in_atomic_block:
+            # The visibility map, so that index-only scans need not visit the rows they cover
+            # (VACUUM cannot run in a transaction; autovacuum does it later otherwise).
+            with _unavailable_on_database_error(), self.connection.cursor() as cursor:
+                cursor.execute(f"VACUUM {DOCUMENT_TABLE}")
         return count
 
-    def _delete_rows(self, ids: list[int]) -> None:
+    def _delete_rows(self, ids: list[int]) -> Counter:
+        """Delete these documents; returns their facet cells as negative counts."""
         ids = [int(i) for i in ids]
+        cells: Counter = Counter()
+        cell_sql = ("category_id, COALESCE(category_path, ''), kind, grade_code, city, "
+                    f"{price_bucket_sql()}, certified, inspected")
         with self.connection.cursor() as cursor:
             for start in range(0, len(ids), BATCH_SIZE):
                 chunk = ids[start:start + BATCH_SIZE]
                 marks = ", ".join(["%s"] * len(chunk))
                 cursor.execute(f"DELETE FROM {CATEGORY_TABLE} WHERE document_id IN ({marks})", chunk)
-                cursor.execute(f"DELETE FROM {DOCUMENT_TABLE} WHERE listing_id IN ({marks})", chunk)
+                # RETURNING: the rows this statement removed, not those a concurrent write already did.
+                cursor.execute(f"DELETE FROM {DOCUMENT_TABLE} WHERE listing_id IN ({marks}) RETURNING {cell_sql}", chunk)
+                cells.subtract(_cell_key(row) for row in cursor.fetchall())
+        return cells
 
-    def _insert(self, documents: list[dict]) -> None:
+    def _insert(self, documents: list[dict]) -> Counter:
+        """Insert these documents (COPY on PostgreSQL); returns their facet cells as positive counts."""
         rows, categories = [], []
+        now, adapt = timezone.now(), self.connection.ops.adapt_datetimefield_value
         for doc in documents:
             lat, lon = doc["location"] if doc.get("location") else (None, None)
             category_ids = list(dict.fromkeys(int(c) for c in doc["category_ids"]))
-            rows.append(ListingSearchDocument(
-                listing_id=doc["id"], title=doc["title"], description=doc.get("description") or "",
-                title_normalized=doc.get("title_normalized") or normalize(doc["title"]),
-                title_tokens=doc["title_tokens"], body_tokens=doc["body_tokens"],
-                identifiers=doc.get("identifiers", ""), category_tokens=doc.get("category_tokens", ""),
-                category_id=doc["category_ids"][0], category_path=" ".join(str(c) for c in category_ids),
-                kind=doc["kind"], grade_code=doc.get("grade_code") or "",
-                price_fen=doc["price_fen"], city=doc.get("city") or "", district=doc.get("district") or "",
-                latitude=lat, longitude=lon, certified=bool(doc.get("certified")),
-                inspected=bool(doc.get("inspected")), published_at=doc["published_at"],
+            rows.append((
+                doc["id"], doc["title"], doc.get("description") or "",
+                doc.get("title_normalized") or normalize(doc["title"]),
+                doc["title_tokens"], doc["body_tokens"], doc.get("identifiers", ""), doc.get("category_tokens", ""),
+                category_ids[0], " ".join(str(c) for c in category_ids),
+                doc["kind"], doc.get("grade_code") or "", doc["price_fen"], doc.get("city") or "",
+                doc.get("district") or "", lat, lon, bool(doc.get("certified")), bool(doc.get("inspected")),
+                adapt(doc["published_at"]), adapt(now),
             ))
-            categories.extend(
-                ListingSearchCategory(document_id=doc["id"], category_id=category_id)
-                for category_id in category_ids
+            categories.extend((doc["id"], category_id) for category_id in category_ids)
+        self._write(DOCUMENT_TABLE, DOCUMENT_COLUMNS, rows)
+        self._write(CATEGORY_TABLE, ("document_id", "category_id"), categories)
+        return Counter(
+            _cell_key((row[8], row[9], row[10], row[11], row[13], price_bucket(row[12]), row[17], row[18]))
+            for row in rows
+        )
+
+    def _write(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        names = ", ".join(columns)
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                # COPY: several times the rate of INSERTs for a rebuild, and as good for one row.
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+    def _apply_cell_changes(self, cells: Counter) -> None:
+        """Add the changed counts to the facet cells, in key order (so two writers never deadlock)."""
+        changes = sorted((key, n) for key, n in cells.items() if n)
+        if not changes:
+            return
+        names = ", ".join(FACET_CELL_KEY)
+        marks = ", ".join(["%s"] * (len(FACET_CELL_KEY) + 1))
+        with self.connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {FACET_CELL_TABLE} ({names}, documents) VALUES ({marks}) "
+                f"ON CONFLICT ({names}) DO UPDATE SET documents = {FACET_CELL_TABLE}.documents + excluded.documents",
+                [(*key, n) for key, n in changes],
             )
-        ListingSearchDocument.objects.using(self.using).bulk_create(rows, batch_size=BATCH_SIZE)
-        ListingSearchCategory.objects.using(self.using).bulk_create(categories, batch_size=BATCH_SIZE)
+            if any(n < 0 for _key, n in changes):
+                cursor.execute(f"DELETE FROM {FACET_CELL_TABLE} WHERE documents <= 0")
 
     # ------------------------------------------------------------------- reads --
 
@@ -308,8 +413,10 @@ class DatabaseBackend(SearchBackend):
                                          (distance_sql, distance_params))
         where, where_params = self._where(clauses)
         order = self._order(query, bool(groups))
+        # Without words there is nothing to highlight: the page needs ids only (an index can answer).
+        text_columns = "d.title, d.description" if groups else "NULL, NULL"
         sql = (
-            f"SELECT d.listing_id, {score_sql} AS score, {distance_sql} AS distance, d.title, d.description "
+            f"SELECT d.listing_id, {score_sql} AS score, {distance_sql} AS distance, {text_columns} "
             f"FROM {tables} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
         )
         params = score_params + distance_params + where_params + [query.page_size, query.offset]
@@ -325,7 +432,9 @@ class DatabaseBackend(SearchBackend):
             )
             for row in rows
         ]
-        facets, matched = self._facets(tables, clauses)
+        # Without words, radius or price range every filter is a facet cell column: count cells.
+        by_cells = not groups and query.min_price is None and query.max_price is None and not radius
+        facets, matched = self._facets(f"{FACET_CELL_TABLE} d" if by_cells else tables, clauses, cells=by_cells)
         if len(rows) < query.page_size and (rows or query.offset == 0):
             total, exact = query.offset + len(rows), True
         elif matched is not None:
@@ -381,13 +490,9 @@ class DatabaseBackend(SearchBackend):
             "SELECT 'hit' AS facet, NULL AS value, ROW_NUMBER() OVER (ORDER BY " + page_order + ") AS n, "
             "p.listing_id, p.score, p.distance, d.title, d.description "
             f"FROM page p JOIN {DOCUMENT_TABLE} d ON d.listing_id = p.listing_id",
-            f"SELECT 'total', NULL, COUNT(*), NULL, NULL, NULL, NULL, NULL FROM m WHERE {holding()}",
+            _grouping_sets("m", {facet: facet for facet in plan["served"]}, holding, "COUNT(*)",
+                           padding=", NULL, NULL, NULL, NULL, NULL"),
         ]
-        parts.extend(
-            f"SELECT '{facet}', CAST({facet} AS TEXT), COUNT(*), NULL, NULL, NULL, NULL, NULL "
-            f"FROM m WHERE {holding(facet)} GROUP BY {facet}"
-            for facet in plan["served"]
-        )
         params.extend([query.page_size, query.offset])
         for facet in plan["separate"]:
             own_where, own_params = self._where(clauses, skip_facet=facet)
@@ -424,13 +529,26 @@ class DatabaseBackend(SearchBackend):
             return "1 = 1", []
         return " AND ".join(f"({c.sql})" for c in used), [p for c in used for p in c.params]
 
-    @staticmethod
-    def _filters(query: SearchQuery, dialect: _Dialect) -> list[Clause]:
+    def _category_subtree(self, category_id: int) -> list[int]:
+        """The category and every category below it (one query over the small category table)."""
+        from listings.models import Category
+
+        children: dict[int | None, list[int]] = {}
+        for pk, parent_id in Category.objects.using(self.using).values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
+        subtree, frontier = [category_id], [category_id]
+        while frontier:
+            frontier = [child for parent in frontier for child in children.get(parent, ()) if child not in subtree]
+            subtree.extend(frontier)
+        return subtree
+
+    def _filters(self, query: SearchQuery, dialect: _Dialect) -> list[Clause]:
         clauses = []
         if query.category is not None:
+            # The listing's own category in the subtree: a plain btree match on the row, no join.
+            subtree = self._category_subtree(query.category)
             clauses.append(Clause(
-                f"d.listing_id IN (SELECT document_id FROM {CATEGORY_TABLE} WHERE category_id = %s)",
-                [query.category], facet="category",
+                f"d.category_id IN ({', '.join(['%s'] * len(subtree))})", subtree, facet="category",
             ))
         if query.kind:
             clauses.append(Clause("d.kind = %s", [query.kind], facet="kind"))
@@ -461,10 +579,15 @@ class DatabaseBackend(SearchBackend):
     @staticmethod
     def _order(query: SearchQuery, has_text: bool) -> str:
         newest = "d.published_at DESC, d.listing_id DESC"
+        # Prices correlate with categories (phones cost more than books): walking the price index
+        # and skipping other categories reads most of the table before it finds a cheap phone.
+        # `+ 0` keeps the planner off that index when a category is chosen; it reads the
+        # category's rows through its own index and sorts them.
+        price = "d.price_fen + 0" if query.category is not None else "d.price_fen"
         if query.sort == "price_asc":
-            return f"d.price_fen ASC, {newest}"
+            return f"{price} ASC, {newest}"
         if query.sort == "price_desc":
-            return f"d.price_fen DESC, {newest}"
+            return f"{price} DESC, {newest}"
         if query.sort == "distance" and query.near:
             return f"distance ASC NULLS LAST, {newest}"
         if query.sort == "relevance" and has_text:
@@ -478,11 +601,9 @@ class DatabaseBackend(SearchBackend):
             count = cursor.fetchone()[0]
         return (TOTAL_CAP, False) if count > TOTAL_CAP else (count, True)
 
-    def _facet_plan(self, clauses, flag_all: bool = False) -> dict:
+    def _facet_plan(self, clauses, flag_all: bool = False, cells: bool = False) -> dict:
         """How the facets are counted; see `_facets` and `_search_one_pass`."""
-        bucket = "CASE " + " ".join(
-            f"WHEN d.price_fen < {high} THEN '{label}'" for label, _low, high in PRICE_BUCKETS if high is not None
-        ) + f" ELSE '{PRICE_BUCKETS[-1][0]}' END"
+        bucket = "d.price_bucket" if cells else price_bucket_sql("d.price_fen")
         value_sql = {"category": "d.category_path", "kind": "d.kind", "grade": "d.grade_code", "city": "d.city",
                      "price": bucket}
         filtered = [facet for facet in FACETS if any(c.facet == facet for c in clauses)]
@@ -499,8 +620,11 @@ class DatabaseBackend(SearchBackend):
             "conditions": {facet: self._where([c for c in clauses if c.facet == facet]) for facet in filtered},
         }
 
-    def _facets(self, tables, clauses) -> tuple[dict[str, list[dict]], int]:
+    def _facets(self, tables, clauses, cells: bool = False) -> tuple[dict[str, list[dict]], int]:
         """All five facets and the total in one statement; a facet ignores its own filter.
+
+        `cells`: `tables` is the facet cell table (same column names as the documents, and a
+        price bucket instead of the price), whose rows each count `documents` documents.
 
         The matching rows are read once and grouped by (category path, kind, grade, city, price
         bucket): a few thousand groups at most, from which each facet and the total are summed.
@@ -512,8 +636,9 @@ class DatabaseBackend(SearchBackend):
         - with two or more, each of them counts its own set in a plain GROUP BY, and the pass
           over the matching rows serves the rest.
         """
-        plan = self._facet_plan(clauses)
+        plan = self._facet_plan(clauses, cells=cells)
         flagged, value_sql, holding = plan["flagged"], plan["value_sql"], plan["holding"]
+        count = "SUM(d.documents)" if cells else "COUNT(*)"
         select = [value_sql[facet] for facet in FACETS]
         columns = list(FACETS)
         params: list = []
@@ -524,24 +649,31 @@ class DatabaseBackend(SearchBackend):
             params.extend(flag_params)
         where, where_params = self._where([c for c in clauses if not c.facet or c.facet not in flagged])
         params.extend(where_params)
-        grouped = (
-            "SELECT " + ", ".join(f"{sql} AS {name}" for sql, name in zip(select, columns, strict=True))
-            + f", COUNT(*) AS n FROM {tables} WHERE {where} GROUP BY "
-            + ", ".join(str(i) for i in range(1, len(columns) + 1))
-        )
-        parts = [f"SELECT 'total' AS facet, NULL AS value, SUM(n) AS n FROM g WHERE {holding()}"]
-        parts.extend(
-            f"SELECT '{facet}' AS facet, CAST({facet} AS TEXT) AS value, SUM(n) AS n FROM g "
-            f"WHERE {holding(facet)} GROUP BY {facet}"
-            for facet in plan["served"]
-        )
+        named = ", ".join(f"{sql} AS {name}" for sql, name in zip(select, columns, strict=True))
+        if self.connection.vendor == "postgresql":
+            rows_sql = f"SELECT {named}{', d.documents AS n' if cells else ''} FROM {tables} WHERE {where}"
+            parts = [_grouping_sets(f"({rows_sql}) s", {facet: facet for facet in plan["served"]}, holding,
+                                    "SUM(n)" if cells else "COUNT(*)")]
+            prefix = ""
+        else:
+            grouped = (
+                f"SELECT {named}, {count} AS n FROM {tables} WHERE {where} GROUP BY "
+                + ", ".join(str(i) for i in range(1, len(columns) + 1))
+            )
+            parts = [f"SELECT 'total' AS facet, NULL AS value, SUM(n) AS n FROM g WHERE {holding()}"]
+            parts.extend(
+                f"SELECT '{facet}' AS facet, CAST({facet} AS TEXT) AS value, SUM(n) AS n FROM g "
+                f"WHERE {holding(facet)} GROUP BY {facet}"
+                for facet in plan["served"]
+            )
+            prefix = f"WITH g AS MATERIALIZED ({grouped}) "
         for facet in plan["separate"]:
             own_where, own_params = self._where(clauses, skip_facet=facet)
             value = value_sql[facet]
-            parts.append(f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, COUNT(*) AS n "
+            parts.append(f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, {count} AS n "
                          f"FROM {tables} WHERE {own_where} GROUP BY {value}")
             params.extend(own_params)
-        sql = f"WITH g AS MATERIALIZED ({grouped}) " + " UNION ALL ".join(parts)
+        sql = prefix + " UNION ALL ".join(parts)
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()

@@ -1,4 +1,6 @@
 """What only the database backend does: engine structures, the capped total, typo fallback on PostgreSQL."""
+from decimal import Decimal
+
 import pytest
 from django.db import OperationalError, connection
 
@@ -120,18 +122,73 @@ def test_migration_0003_fills_the_category_path_of_documents_indexed_before_it(b
     assert {k: set(v.split()) for k, v in filled.items()} == {k: set(v.split()) for k, v in expected.items()}
 
 
+def _cells() -> dict[tuple, int]:
+    from search.models import ListingSearchFacetCell
+    from search.schema import FACET_CELL_KEY
+
+    return {tuple(row[:-1]): row[-1]
+            for row in ListingSearchFacetCell.objects.values_list(*FACET_CELL_KEY, "documents")}
+
+
+def _recounted_cells() -> dict[tuple, int]:
+    from search.schema import fill_facet_cells
+
+    fill_facet_cells(connection)
+    return _cells()
+
+
+def test_the_facet_cells_count_the_documents_through_every_kind_of_write(backend):
+    """Cells are kept in step by index() and delete() (and recounted by rebuild()): after edits
+    that move documents between cells, deletes, re-deletes and re-indexing they equal a recount."""
+    documents = {d["id"]: d for d in backend.corpus.documents()}
+    assert _cells() == _recounted_cells() and sum(_cells().values()) == len(documents)
+    santi, iphone, sofa = (backend.corpus.id(key) for key in ("b-santi", "p-iphone13", "f-desk-ikea"))
+    backend.index([
+        {**documents[santi], "city": "柳州市", "price_fen": 999_999_00},   # another city and price bucket
+        {**documents[iphone], "kind": "refurbished", "grade_code": "C", "inspected": True},
+        documents[sofa],                                                   # the same cell again
+    ])
+    after_edits = _cells()
+    assert after_edits == _recounted_cells()
+    backend.delete([iphone, santi])
+    backend.delete([iphone])  # deleting what is gone changes nothing
+    after_deletes = _cells()
+    assert after_deletes == _recounted_cells()
+    assert sum(after_deletes.values()) == len(documents) - 2
+    assert all(count > 0 for count in after_deletes.values())  # emptied cells are removed
+    backend.index([documents[iphone], documents[santi]])
+    assert _cells() == _recounted_cells() and sum(_cells().values()) == len(documents)
+
+
+def test_searches_without_words_count_facets_from_the_cells(backend, django_assert_max_num_queries):
+    """Browsing facets (no words, radius or price range) are sums over the cells: changing a cell's
+    count shows in the facets, so they were not counted from the documents."""
+    from search.models import ListingSearchFacetCell
+
+    before = backend.search(SearchQuery(kind="second_hand"))
+    cell = ListingSearchFacetCell.objects.filter(kind="second_hand").order_by("pk").first()
+    ListingSearchFacetCell.objects.filter(pk=cell.pk).update(documents=cell.documents + 1000)
+    after = backend.search(SearchQuery(kind="second_hand"))
+    city = {e["value"]: e["count"] for e in after.facets["city"]}
+    assert city[cell.city] == {e["value"]: e["count"] for e in before.facets["city"]}[cell.city] + 1000
+    assert after.total == before.total + 1000
+    # A price range (not a cell column) counts the documents themselves.
+    priced = backend.search(SearchQuery(kind="second_hand", max_price=Decimal("9999999")))
+    assert priced.total == before.total
+
+
 @pytest.mark.parametrize("filters", [
     {},
     {"kind": "second_hand"},
     {"category": "phones"},
+    {"grade": "A", "certified": False},
+    {"category": "phones-tablets", "inspected": True, "city": "深圳市"},
     {"city": "深圳市", "max_price": 5000},
     {"category": "phones-tablets", "grade": "A", "min_price": 100},
 ])
 @pytest.mark.parametrize("q", ["", "手机", "iphone 13"])
 def test_facets_count_what_a_search_without_the_facets_own_filter_finds(backend, q, filters):
     """Each facet value's count is the total of the search with that value as its own filter."""
-    from decimal import Decimal
-
     from listings.models import Category
 
     kwargs = dict(filters)
