@@ -121,8 +121,12 @@ def _batches(items: Iterable, size: int):
 class Clause:
     """A piece of SQL with its parameters; `facet` names the facet that ignores it."""
 
-    def __init__(self, sql: str, params: list | tuple = (), facet: str | None = None):
+    def __init__(self, sql: str, params: list | tuple = (), facet: str | None = None,
+                 radius_km: float | None = None):
         self.sql, self.params, self.facet = sql, list(params), facet
+        # Set on the exact-distance clause: a statement that selects the distance may compare
+        # that column with the radius instead of computing the distance twice.
+        self.radius_km = radius_km
 
 
 class _Dialect:
@@ -473,7 +477,10 @@ class DatabaseBackend(SearchBackend):
             params.extend(score_params)
         columns.append(f"{distance_sql} AS distance")
         params.extend(distance_params)
-        where, where_params = self._where([c for c in clauses if not c.facet or c.facet not in flagged])
+        radius = next((c.radius_km for c in clauses if c.radius_km is not None), None)
+        where, where_params = self._where(
+            [c for c in clauses if (not c.facet or c.facet not in flagged) and c.radius_km is None]
+        )
         if len(flagged) >= 2:
             # At most one facet filter fails: for some facet, all the others hold.
             alternatives = []
@@ -483,6 +490,11 @@ class DatabaseBackend(SearchBackend):
                 where_params = where_params + [p for _, other_params in others for p in other_params]
             where = f"({where}) AND ({' OR '.join(alternatives)})"
         params.extend(where_params)
+        matching = f"SELECT {', '.join(columns)} FROM {tables} WHERE {where}"
+        if radius is not None:
+            # The box's rows with their distance, then those within the radius: one distance per row.
+            matching = f"SELECT * FROM (SELECT {', '.join(columns)} FROM {tables} WHERE {where} OFFSET 0) b WHERE distance <= %s"
+            params.append(radius)
         holding = plan["holding"]
         order = self._order(query, bool(groups)).replace("d.", "")
         page_order = ", ".join(f"p.{term}" for term in order.split(", "))
@@ -501,7 +513,7 @@ class DatabaseBackend(SearchBackend):
                          f"FROM {tables} WHERE {own_where} GROUP BY {value}")
             params.extend(own_params)
         sql = (
-            f"WITH m AS MATERIALIZED (SELECT {', '.join(columns)} FROM {tables} WHERE {where}), "
+            f"WITH m AS MATERIALIZED ({matching}), "
             f"page AS (SELECT listing_id, published_at, price_fen, score, distance FROM m WHERE {holding()} "
             f"ORDER BY {order} LIMIT %s OFFSET %s) "
             + " UNION ALL ".join(parts)
@@ -573,7 +585,8 @@ class DatabaseBackend(SearchBackend):
                 [lat - dlat, lat + dlat, lon - dlon, lon + dlon],
             ))
             # The exact distance on the few rows the box lets through.
-            clauses.append(Clause(f"{dialect.distance_sql()} <= %s", [lat, lat, lon, query.radius_km]))
+            clauses.append(Clause(f"{dialect.distance_sql()} <= %s", [lat, lat, lon, query.radius_km],
+                                  radius_km=query.radius_km))
         return clauses
 
     @staticmethod
