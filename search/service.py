@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from marketplace.errors import DomainError
 from search.backends import load_backend
 from search.backends.base import SearchBackend, SearchQuery, SearchResults
-from search.documents import build_documents, iter_documents
+from search.documents import build_documents
+from search.es_rebuild import ID_BATCH, parallel_documents
 
 _backends: dict[str, SearchBackend] = {}
 _lock = threading.Lock()
@@ -73,5 +74,7 @@ def suggest(prefix: str, limit: int = 10) -> list[str]:
     return get_backend().suggest(prefix, limit=limit)
 
 
-def rebuild(progress=None) -> int:
-    return get_backend().rebuild(iter_documents(), progress=progress)
+def rebuild(progress=None, workers: int = 1, batch_size: int = ID_BATCH) -> int:
+    """Rebuild the index; documents are built by `workers` forked processes (1: in this one, which
+    sees this connection's uncommitted rows, as tests need) while the backend writes."""
+    return get_backend().rebuild(parallel_documents(workers, batch_size), progress=progress)

@@ -46,6 +46,12 @@ _BRAND_MODEL = re.compile(r"([\u4e00-\u9fff]{2,4}) ?([a-z]+\d+[a-z0-9]*|\d+[a-z]
 # A Latin word followed by a number: mate 60, iphone 12 (a model split by a space).
 _WORD_NUMBER = re.compile(r"(?<![0-9a-z])([a-z]{2,}) (\d{1,4}[a-z]{0,3})(?![0-9a-z])")
 LETTER_DIGIT_RE = re.compile(r"[a-z]+|\d+")
+# What `jieba.cut` segments: its runs (group 1), and the single word characters between them (the
+# rest of what it yields there is whitespace and punctuation, no term).
+_CUT_PIECE = re.compile(jieba.re_han_default.pattern + r"|\w")
+# ASCII spaces and punctuation: no entry of zhconv's zh-cn table contains one, so its conversion
+# never spans them and the chunks between them convert on their own (test_text.py checks the table).
+_CONVERSION_BREAK = re.compile(r"([\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+)")
 
 # Words that say nothing about the item ("isbn" is noise next to the number itself).
 STOPWORDS = frozenset({
@@ -79,8 +85,13 @@ def normalize(text: str) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text).lower()
     if HAN_RE.search(text):
-        text = zhconv.convert(text, "zh-cn")
+        text = "".join(map(_to_simplified, _CONVERSION_BREAK.split(text)))
     return text
+
+
+@lru_cache(maxsize=65536)  # listings repeat their phrases: convert each once
+def _to_simplified(chunk: str) -> str:
+    return zhconv.convert(chunk, "zh-cn")
 
 
 @lru_cache(maxsize=65536)  # the stemmer dominates indexing time; the vocabulary is small
@@ -194,7 +205,7 @@ def _isbn13_check(digits12: str) -> str:
 
 def isbn_forms(candidate: str) -> list[str]:
     """Valid ISBN in any form -> [isbn13] or [isbn13, isbn10]; [] when the check digit fails."""
-    code = re.sub(r"[- ]", "", candidate.lower())
+    code = candidate.lower().replace("-", "").replace(" ", "")
     if len(code) == 13 and code.isdigit() and code[:3] in ("978", "979"):
         if _isbn13_check(code[:12]) != code[12]:
             return []
@@ -233,17 +244,27 @@ def _identifiers(normalized: str, *, strip_codes: bool = False) -> tuple[list[st
 
 def identifier_tokens(text: str) -> list[str]:
     """ISBNs (both forms), hyphenated codes without hyphens and brand+model glued, from raw text."""
-    return _identifier_terms(normalize(text))
+    if not text:
+        return []
+    return list(_analyze(text)[1])
 
 
-def _identifier_terms(normalized: str) -> list[str]:
-    found, rest = _identifiers(normalized)
+def _identifier_terms(found: list[str], rest: str) -> list[str]:
+    """`_identifiers`' terms plus the models found in the rest of the text (华为p40, mate60)."""
+    terms = list(found)
     for brand, model in _BRAND_MODEL.findall(rest):
-        for word in tokenizer().lcut(brand, HMM=False)[-1:]:
-            if len(word) >= 2:
-                found.append(word + model)
-    found.extend(a + b for a, b in _WORD_NUMBER.findall(rest))
-    return _unique(clean(token) for token in found)
+        word = _last_word(brand)
+        if len(word) >= 2:
+            terms.append(word + model)
+    terms.extend(a + b for a, b in _WORD_NUMBER.findall(rest))
+    return _unique(clean(token) for token in terms)
+
+
+@lru_cache(maxsize=16384)
+def _last_word(brand: str) -> str:
+    """The last word of the Chinese run before a model (新款华为 -> 华为), so the brand glues to it."""
+    words = tokenizer().lcut(brand, HMM=False)
+    return words[-1] if words else ""
 
 
 # --------------------------------------------------------------- segmentation --
@@ -285,28 +306,51 @@ def _alnum_parts(word: str) -> list[str]:
     return [stem(p) for p in parts if p.isdigit() or len(p) > 1] if len(parts) > 1 else []
 
 
-@lru_cache(maxsize=8192)
-def _index_tokens(text: str) -> tuple[str, ...]:
-    normalized = normalize(text)
-    found, rest = _identifiers(normalized)
+@lru_cache(maxsize=65536)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """Index terms of one segmented word: its dictionary sub-words, itself, its letter/digit parts."""
+    term = term_of(word)
+    if term is None:
+        return ()
+    return (*sub_words(term), term, *_alnum_parts(term))
+
+
+@lru_cache(maxsize=65536)  # listings repeat their phrases (九成新, 可小刀, brand + model): segment each once
+def _block_terms(block: str) -> tuple[str, ...]:
+    """Index terms of one run of `jieba.re_han_default` (jieba segments each run on its own)."""
+    return tuple(_unique(term for word in tokenizer().cut(block) for term in _word_terms(word)))
+
+
+def segment_terms(normalized: str) -> list[str]:
+    """Index terms of normalized text in search mode: those of every word `jieba.cut` yields for it.
+
+    `cut` splits its input into runs of `re_han_default` and segments each run on its own, so the
+    terms are gathered run by run, each run's cached: the same as cutting the whole text. Between
+    runs `cut` yields whitespace whole and every other character alone.
+    """
     tokens: list[str] = []
-    for word in tokenizer().cut(rest):
-        term = term_of(word)
-        if term is None:
-            continue
-        tokens.extend(sub_words(term))
-        tokens.append(term)
-        tokens.extend(_alnum_parts(term))
+    for match in _CUT_PIECE.finditer(normalized):
+        run = match.group(1)
+        tokens.extend(_block_terms(run) if run else _word_terms(match.group()))
+    return _unique(tokens)
+
+
+@lru_cache(maxsize=8192)
+def _analyze(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(index terms, identifier terms) of a raw text, from one pass: a document asks for both of its title."""
+    found, rest = _identifiers(normalize(text))
+    identifiers = _identifier_terms(found, rest)
+    tokens = segment_terms(rest)
     tokens.extend(found)
-    tokens.extend(_identifier_terms(normalized))
-    return tuple(_unique(tokens))
+    tokens.extend(identifiers)
+    return tuple(_unique(tokens)), tuple(identifiers)
 
 
 def index_tokens(text: str) -> list[str]:
     """Terms to index for a document field (search mode, identifiers in every normalized form)."""
     if not text:
         return []
-    return list(_index_tokens(text))
+    return list(_analyze(text)[0])
 
 
 def query_tokens(text: str) -> list[str]:

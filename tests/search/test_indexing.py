@@ -139,3 +139,18 @@ def test_certified_comes_from_certification_not_from_the_kind(corpus, monkeypatc
     assert build_documents([remanufactured])[0]["certified"] is False
     monkeypatch.setattr("search.documents.certified_listing_ids", lambda ids: {remanufactured.pk})
     assert build_documents([remanufactured])[0]["certified"] is True
+
+
+def test_a_rebuild_reads_the_active_listings_category_by_category(corpus):
+    """Each active listing once, in batches of one category each, categories in order: the
+    database backend's table then keeps a category's rows together."""
+    from search.documents import active_id_batches
+
+    batches = list(active_id_batches(batch_size=3))
+    ids = [listing_id for batch in batches for listing_id in batch]
+    active = Listing.objects.filter(state=ListingState.ACTIVE)
+    assert sorted(ids) == sorted(active.values_list("pk", flat=True)) and len(ids) == len(set(ids))
+    category_of = dict(active.values_list("pk", "category_id"))
+    assert all(len(batch) <= 3 and len({category_of[i] for i in batch}) == 1 for batch in batches)
+    order = [category_of[batch[0]] for batch in batches]
+    assert order == sorted(order)

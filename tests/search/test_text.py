@@ -3,6 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from search import documents, text
 from search.text import (
     expand,
     identifier_tokens,
@@ -11,6 +12,7 @@ from search.text import (
     normalize,
     query_groups,
     query_tokens,
+    segment_terms,
     synonym_groups,
     user_dictionary,
 )
@@ -100,3 +102,77 @@ def test_normalize_is_idempotent_and_tokens_are_word_characters(text):
     assert normalize(normalize(text)) == normalize(text)
     for token in index_tokens(text) + query_tokens(text):
         assert token and " " not in token and all(ch.isalnum() for ch in token), token
+
+
+# Where cached chunking could go wrong: runs that touch (华为P40, 95新), codes with hyphens, full
+# width and traditional text, line breaks, characters jieba's runs leave out (ext-A, U+9FD6, kana,
+# accents) and punctuation zhconv converts (「」).
+TRICKY = [
+    "华为P40 九成新，自用", "华为 Mate 60 Pro 256G", "iPhone12 Pro Max 可小刀", "ＩＰｈｏｎｅ　１３　全新",
+    "ISBN 978-7-111-54493-7 计算机", "OE号 06H-121-026-DD 水泵", "筆記型電腦 滑鼠 電視櫃", "「二手」《书》、九成新。",
+    "小米13\r\n95新", "a_b+c#d&e.f%g-h", "\u3400\u9fd6\u9fa5 カメラ café", "𠀾發 後髮 乾", "the 的 and 了", "",
+]
+
+
+def whole_text_terms(normalized: str) -> list[str]:
+    """The reference: cut the whole text at once and expand every word (what the index did before caching)."""
+    terms = []
+    for word in text.tokenizer().cut(normalized):
+        term = text.term_of(word)
+        if term is not None:
+            terms.extend([*text.sub_words(term), term, *text._alnum_parts(term)])
+    return list(dict.fromkeys(terms))
+
+
+@pytest.mark.parametrize("raw", TRICKY)
+def test_segmenting_run_by_run_gives_the_terms_of_segmenting_the_whole_text(raw):
+    normalized = normalize(raw)
+    assert segment_terms(normalized) == whole_text_terms(normalized)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*TRICKY, *VOCABULARY, " ", "，", "-", "。"]), max_size=8), st.text(max_size=12))
+def test_segmenting_run_by_run_equals_segmenting_the_whole_text_on_any_mix(pieces, noise):
+    normalized = normalize("".join(pieces) + noise)
+    assert segment_terms(normalized) == whole_text_terms(normalized)
+
+
+def test_no_conversion_entry_spans_a_chunk_break():
+    """Why normalize may convert chunk by chunk: zhconv matches table entries only, and none has a break."""
+    from zhconv import zhconv as tables
+
+    entries = tables.getdict("zh-cn")
+    assert not [entry for entry in entries if text._CONVERSION_BREAK.search(entry)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*TRICKY, "電視", "幹什麼", "「", "」", " ", ",", "."]), max_size=8), st.text(max_size=12))
+def test_normalizing_chunk_by_chunk_equals_converting_the_whole_text(pieces, noise):
+    import unicodedata
+
+    import zhconv
+
+    raw = "".join(pieces) + noise
+    folded = unicodedata.normalize("NFKC", raw).lower()
+    expected = zhconv.convert(folded, "zh-cn") if text.HAN_RE.search(folded) else folded
+    assert normalize(raw) == expected
+
+
+def test_cached_terms_are_handed_out_as_fresh_lists():
+    first = identifier_tokens("华为P40")
+    first.append("changed")
+    index_tokens("华为P40").append("changed")
+    assert identifier_tokens("华为P40") == ["华为p40"]
+    assert "changed" not in index_tokens("华为P40")
+
+
+def test_identifiers_and_index_terms_of_a_text_come_from_one_analysis():
+    assert set(identifier_tokens("华为P40 ISBN 978-7-111-54493-7")) <= set(index_tokens("华为P40 ISBN 978-7-111-54493-7"))
+    assert identifier_tokens("") == [] and index_tokens("") == []
+
+
+@pytest.mark.parametrize("cached", [text.stem, text._to_simplified, text._word_terms, text._block_terms,
+                                    text._last_word, text._analyze, documents._code_terms])
+def test_every_cache_is_bounded(cached):
+    """Memory must not grow with the corpus a rebuild reads."""
+    assert cached.cache_info().maxsize is not None

@@ -2,7 +2,8 @@
 
 Elasticsearch: loads a new versioned index, swaps the alias in one request and deletes the old
 index (searches keep working throughout). Database backend: replaces its tables in one
-transaction. Either way it heals whatever index updates were lost while the backend was down.
+transaction. Either way it heals whatever index updates were lost while the backend was down, and
+documents are built in one process per core while the backend writes the previous batches.
 """
 import os
 import time
@@ -11,10 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-import search
 from search import service
 from search.backends.base import SearchUnavailable
-from search.es_rebuild import active_count, parallel_documents
+from search.es_rebuild import active_count
 
 
 class Command(BaseCommand):
@@ -38,10 +38,7 @@ class Command(BaseCommand):
 
         started = time.perf_counter()
         try:
-            if backend.name == "elasticsearch" and workers > 1:
-                count = backend.rebuild(parallel_documents(workers, batch_size), progress=progress)
-            else:
-                count = search.rebuild(progress=progress)
+            count = service.rebuild(progress=progress, workers=workers, batch_size=batch_size)
         except SearchUnavailable as error:
             raise CommandError(_("The search backend is unavailable: %(error)s") % {"error": error}) from error
         finally:
