@@ -4,10 +4,18 @@ The text is segmented the same way as it was indexed (search.text), so a word is
 term is one of the query's terms (synonyms included), whatever its case, width or script in the
 original. Everything that is not a mark is HTML-escaped: clients may render highlights as HTML.
 Backends share this so that they mark the same words.
+
+A page highlights 20 titles and descriptions per query, so the per-text work is kept small: the
+per-character normalization and each word's terms are cached, and a text in which no query term
+can occur (a quick substring test, see `_needles`) is not segmented at all. Segmentation is cached
+per jieba block (a run of word characters: marketplace texts repeat their phrases).
 """
 import html
+import re
 import unicodedata
+from functools import lru_cache
 
+import jieba
 import zhconv
 
 from search.text import (
@@ -16,6 +24,7 @@ from search.text import (
     HYPHEN_CODE_RE,
     ISBN_RE,
     LETTER_DIGIT_RE,
+    clean,
     isbn_forms,
     sub_words,
     term_of,
@@ -24,16 +33,37 @@ from search.text import (
 
 SNIPPET_CHARS = 120
 MAX_FRAGMENTS = 2
+# Bounds of the caches: characters and words of the market's vocabulary, query term sets.
+CHAR_CACHE_SIZE = 65536
+WORD_CACHE_SIZE = 65536
+BLOCK_CACHE_SIZE = 16384
+NEEDLE_CACHE_SIZE = 1024
+_LATIN_TERM = re.compile(r"^[a-z]+$")
 
 
-def _normalized_with_offsets(text: str) -> tuple[str, list[int]]:
+class _CharTable(dict):
+    """str.translate table: code point -> NFKC + lowercase of that one character, filled on use."""
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= CHAR_CACHE_SIZE:
+            self.clear()
+        piece = self[code] = unicodedata.normalize("NFKC", chr(code)).lower()
+        return piece
+
+
+_char_table = _CharTable()
+
+
+def _normalized_with_offsets(text: str) -> tuple[str, list[int] | range]:
     """normalize(text) and, for each of its characters, the index of the original character."""
-    pieces, offsets = [], []
-    for index, char in enumerate(text):
-        piece = unicodedata.normalize("NFKC", char).lower()
-        pieces.append(piece)
-        offsets.extend([index] * len(piece))
-    normalized = "".join(pieces)
+    normalized = text.translate(_char_table)
+    if len(normalized) == len(text):
+        # No character maps to an empty string, so equal lengths mean one character each.
+        offsets: list[int] | range = range(len(text))
+    else:
+        offsets = []
+        for index, char in enumerate(text):
+            offsets.extend([index] * len(_char_table[ord(char)]))
     if HAN_RE.search(normalized):
         converted = zhconv.convert(normalized, "zh-cn")
         # Phrase conversions that change length would shift offsets: convert character by character.
@@ -41,6 +71,65 @@ def _normalized_with_offsets(text: str) -> tuple[str, list[int]]:
             zhconv.convert(ch, "zh-cn")[:1] or ch for ch in normalized
         )
     return normalized, offsets
+
+
+@lru_cache(maxsize=NEEDLE_CACHE_SIZE)
+def _needles(terms: frozenset[str]) -> tuple[str, ...]:
+    """Strings one of which clean(text) contains whenever a word of the text can match a term.
+
+    A word's term is clean(word) (a substring of clean(text)), or for a Latin word its Snowball
+    stem, which keeps all but at most the last two letters of the stem as a prefix of the word
+    (tests/search/test_highlight_paths.py checks this over a vocabulary); sub-words and
+    the letter and digit parts of a word are substrings of it too.
+    """
+    return tuple(term[:max(1, len(term) - 2)] if _LATIN_TERM.match(term) else term for term in terms)
+
+
+def _may_match_words(normalized: str, terms: frozenset[str]) -> bool:
+    cleaned = clean(normalized)
+    return any(needle in cleaned for needle in _needles(terms))
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _word_terms(word: str) -> tuple[str | None, tuple, tuple]:
+    """A segmented word's term, its sub-words with their offset in the word, and the terms of its
+    letter and digit parts (iphone12 -> iphone, 12) with their offsets: what the word can match."""
+    term = term_of(word)
+    if term is None:
+        return None, (), ()
+    subs = []
+    for sub in sub_words(term):
+        position = word.find(sub)
+        if position >= 0:
+            subs.append((sub, position, position + len(sub)))
+    parts = []
+    if ALNUM_RE.match(word):
+        cursor = 0
+        for part in LETTER_DIGIT_RE.findall(word):
+            position = word.find(part, cursor)
+            cursor = position + len(part)
+            part_term = term_of(part)
+            if part_term is not None:
+                parts.append((part_term, position, cursor))
+    return term, tuple(subs), tuple(parts)
+
+
+@lru_cache(maxsize=BLOCK_CACHE_SIZE)
+def _block_words(block: str) -> tuple[str, ...]:
+    return tuple(tokenizer().cut(block))
+
+
+def _segments(normalized: str):
+    """tokenizer().tokenize(normalized), block by block: jieba cuts each block of its
+    `re_han_default` split on its own, so the concatenation is the same."""
+    start = 0
+    for block in jieba.re_han_default.split(normalized):
+        if not block:
+            continue
+        for word in _block_words(block):
+            end = start + len(word)
+            yield word, start, end
+            start = end
 
 
 def _matched_spans(normalized: str, terms: frozenset[str]) -> list[tuple[int, int]]:
@@ -51,25 +140,21 @@ def _matched_spans(normalized: str, terms: frozenset[str]) -> list[tuple[int, in
     for match in HYPHEN_CODE_RE.finditer(normalized):
         if match.group(0).replace("-", "") in terms:
             spans.append(match.span())
-    for word, start, end in tokenizer().tokenize(normalized):
-        term = term_of(word)
+    if not _may_match_words(normalized, terms):
+        return _merge(spans)
+    for word, start, end in _segments(normalized):
+        term, subs, parts = _word_terms(word)
         if term is None:
             continue
         if term in terms:
             spans.append((start, end))
             continue
-        for sub in sub_words(term):
+        for sub, sub_start, sub_end in subs:
             if sub in terms:
-                position = word.find(sub)
-                if position >= 0:
-                    spans.append((start + position, start + position + len(sub)))
-        if ALNUM_RE.match(word):
-            cursor = 0
-            for part in LETTER_DIGIT_RE.findall(word):
-                position = word.find(part, cursor)
-                cursor = position + len(part)
-                if term_of(part) in terms:
-                    spans.append((start + position, start + cursor))
+                spans.append((start + sub_start, start + sub_end))
+        for part_term, part_start, part_end in parts:
+            if part_term in terms:
+                spans.append((start + part_start, start + part_end))
     return _merge(spans)
 
 

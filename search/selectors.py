@@ -1,23 +1,78 @@
-"""Reads for the search API: listing cards for a page of hits, loaded by id in constant queries."""
-from django.db.models import Prefetch
+"""Reads for the search API: listing cards for a page of hits in one query, and category labels
+from a per-process cache."""
+import threading
+import time
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import translation
 
 from listings.models import Category, Listing, ListingPhoto, ListingState
 
+CARD_FIELDS = ("id", "title", "price", "city", "district", "grade_code", "kind")
+# Categories change rarely and a save or delete in this process clears the cache at once; the
+# lifetime bounds how long other processes (and bulk updates, which send no signal) show old labels.
+LABELS_TTL_SECONDS = 60.0
 
-def listing_cards(ids: list[int]) -> dict[int, Listing]:
-    """Active listings by id with their photos (two queries). A hit whose listing left the active
-    state since it was indexed is left out rather than shown."""
+_labels: dict[str, tuple[float, dict[int, str]]] = {}
+_labels_lock = threading.Lock()
+
+
+def listing_cards(ids: list[int]) -> dict[int, dict]:
+    """Active listings by id as card values, with `cover_thumbnail` (the file name of the first
+    photo's thumbnail, or None), in one query. A hit whose listing left the active state since it
+    was indexed is left out rather than shown."""
     if not ids:
         return {}
-    listings = Listing.objects.filter(pk__in=ids, state=ListingState.ACTIVE).prefetch_related(
-        Prefetch("photos", queryset=ListingPhoto.objects.order_by("position", "id"), to_attr="ordered_photos"),
-    )
-    return {listing.pk: listing for listing in listings}
+    cover = ListingPhoto.objects.filter(listing=OuterRef("pk")).order_by("position", "id").values("thumbnail")[:1]
+    rows = (Listing.objects.filter(pk__in=ids, state=ListingState.ACTIVE)
+            .annotate(cover_thumbnail=Subquery(cover)).values(*CARD_FIELDS, "cover_thumbnail"))
+    return {row["id"]: row for row in rows}
 
 
-def category_names(ids) -> dict[int, str]:
-    """Localized names of these categories (one query)."""
+def thumbnail_url(name: str | None) -> str | None:
+    """The storage URL of a thumbnail file name (what ListingPhoto.thumbnail.url gives)."""
+    if not name:
+        return None
+    return ListingPhoto._meta.get_field("thumbnail").storage.url(name)
+
+
+def _load_labels() -> dict[int, str]:
+    return {category.pk: category.name for category in Category.objects.only("id", "name_zh", "name_en")}
+
+
+def category_labels(ids=()) -> dict[int, str]:
+    """Localized names of every category, for the active language (no query while cached).
+
+    Reloads (one query) when the cache is older than LABELS_TTL_SECONDS or lacks one of `ids`:
+    a category created in another process is labelled at once.
+    """
     ids = [i for i in ids if i is not None]
-    if not ids:
-        return {}
-    return {category.pk: category.name for category in Category.objects.filter(pk__in=ids)}
+    language = translation.get_language() or ""
+    now = time.monotonic()
+    cached = _labels.get(language)
+    if cached is not None and now - cached[0] < LABELS_TTL_SECONDS and all(i in cached[1] for i in ids):
+        return cached[1]
+    labels = _load_labels()
+    with _labels_lock:
+        _labels[language] = (now, labels)
+    return labels
+
+
+def category_exists(category_id: int) -> bool:
+    return category_id in category_labels([category_id])
+
+
+@receiver(post_save, sender=Category, dispatch_uid="search.category_labels_saved")
+@receiver(post_delete, sender=Category, dispatch_uid="search.category_labels_deleted")
+def _forget_labels(**kwargs) -> None:
+    _clear_labels()
+    # Again once committed: another thread may have reloaded the old names in between.
+    transaction.on_commit(_clear_labels)
+
+
+def _clear_labels() -> None:
+    with _labels_lock:
+        _labels.clear()

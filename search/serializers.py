@@ -1,11 +1,15 @@
-"""Search parameters (validation only) and the shape of search responses."""
+"""Search parameters (validation only) and the shape of search responses.
+
+The response serializers document the API (OpenAPI schema); the view builds the same JSON
+directly (search.views), and tests/search/test_endpoint_response.py holds the two equal."""
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from listings.models import MAX_PRICE, Category, ListingKind
+from listings.models import MAX_PRICE, ListingKind
 from search.backends.base import MAX_RESULT_WINDOW, SORTS, SearchQuery
+from search.selectors import category_exists
 
 MAX_PAGE_SIZE = 100
 MAX_RADIUS_KM = 500
@@ -32,7 +36,7 @@ class SearchParamsSerializer(serializers.Serializer):
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=20)
 
     def validate_category(self, value):
-        if not Category.objects.filter(pk=value).exists():
+        if not category_exists(value):
             raise serializers.ValidationError(_("There is no category with this id."))
         return value
 

@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import islice
 
 from django.conf import settings
@@ -51,6 +52,7 @@ logger = logging.getLogger("search.elasticsearch")
 # Statuses that mean "the cluster cannot answer right now", not "the request is wrong".
 UNAVAILABLE_STATUSES = {429, 502, 503, 504}
 BULK_CHUNK = 1000
+REBUILD_TIMEOUT_S = 60
 WRITER_THREADS = 2
 # The `state` of a placeholder a delete leaves in an index being rebuilt.
 TOMBSTONE = "deleted"
@@ -59,6 +61,8 @@ EARTH_RADIUS_KM = 6371.0
 # Completion weights are 32-bit integers: minutes since 2020 fit for four thousand years.
 MAX_WEIGHT = 2**31 - 1
 RECENCY_EPOCH_MINUTES = 26_297_280  # 2020-01-01T00:00Z
+# Compiled _msearch lines of recent queries (each page its own entry).
+COMPILED_CACHE_SIZE = 1024
 SOURCE_FIELDS = (
     "id", "title", "description", "title_normalized", "title_tokens", "body_tokens", "identifiers",
     "category_tokens", "category_ids", "category_name", "kind", "grade_code", "price_fen", "city", "district",
@@ -107,6 +111,21 @@ def batched(iterable: Iterable, size: int):
 def index_actions(documents: Iterable[dict], index: str, *, op_type: str = "index") -> Iterable[dict]:
     for document in documents:
         yield {"_op_type": op_type, "_index": index, "_id": str(document["id"]), "_source": to_source(document)}
+
+
+@lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def _compiled(query: SearchQuery, groups: tuple, typo_terms: tuple | None = None) -> list[dict]:
+    """msearch_lines(compile_search(...)), memoized: building the bodies with elasticsearch.dsl
+    costs about as much as highlighting a page, and a popular query (every page of it) repeats.
+    The lines are shared between calls: never mutate them."""
+    return msearch_lines(compile_search(query, groups, typo_terms=typo_terms))
+
+
+def _lines(query: SearchQuery, groups, typo_terms=None) -> list[dict]:
+    try:
+        return _compiled(query, tuple(groups), None if typo_terms is None else tuple(typo_terms))
+    except TypeError:  # a query built with unhashable values (a list for `near`): not memoized
+        return msearch_lines(compile_search(query, groups, typo_terms=typo_terms))
 
 
 class ElasticsearchBackend(SearchBackend):
@@ -339,8 +358,12 @@ class ElasticsearchBackend(SearchBackend):
     def _send_chunk(self, actions: list[dict]) -> tuple[int, list[dict]]:
         """One bulk request (429s retried with backoff): (documents stored, failures)."""
         stored, failures = 0, []
+        # A rebuild's 1,000-document requests may take seconds on a busy node: a search's short
+        # timeout would abort the whole load (and retrying a timed-out bulk only adds load).
+        timeout = self._request_timeout or getattr(settings, "ELASTICSEARCH_TIMEOUT", 5.0)
+        client = self.client.options(request_timeout=max(timeout, REBUILD_TIMEOUT_S))
         for ok, item in streaming_bulk(
-            self.client, actions, chunk_size=len(actions), raise_on_error=False, max_retries=3,
+            client, actions, chunk_size=len(actions), raise_on_error=False, max_retries=3,
             initial_backoff=0.2, max_backoff=2.0,
         ):
             _op, detail = next(iter(item.items()))
@@ -384,7 +407,7 @@ class ElasticsearchBackend(SearchBackend):
 
     def compile(self, query: SearchQuery) -> list[dict]:
         """The _msearch lines search() sends for this query (benchmarks send them with the bare client)."""
-        return msearch_lines(compile_search(query, query_groups(query.q)))
+        return _lines(query, query_groups(query.q))
 
     def search(self, query: SearchQuery) -> SearchResults:
         started = time.perf_counter()
@@ -393,19 +416,19 @@ class ElasticsearchBackend(SearchBackend):
             # Only stopwords or punctuation: nothing can match, as in the database backend.
             return SearchResults(hits=[], total=0, total_is_exact=True, facets={}, took_ms=0.0)
         try:
-            hits, facets = self._msearch(compile_search(query, groups))
+            hits, facets = self._msearch(_lines(query, groups))
             typo_terms = self._typo_terms(query.q, groups)
             if hits["hits"]["total"]["value"] == 0 and any(typo_terms):
-                hits, facets = self._msearch(compile_search(query, groups, typo_terms=typo_terms))
+                hits, facets = self._msearch(_lines(query, groups, typo_terms))
         except NotFoundError:
             # No index yet: nothing has been indexed.
             return SearchResults(hits=[], total=0, total_is_exact=True, facets={},
                                  took_ms=(time.perf_counter() - started) * 1000)
         return self._results(hits, facets, query, groups, started)
 
-    def _msearch(self, bodies: dict[str, dict]) -> tuple[dict, dict]:
+    def _msearch(self, lines: list[dict]) -> tuple[dict, dict]:
         """One round trip for the page and the facet counts; a failed part raises like a failed search."""
-        response = self._call(lambda: self.client.msearch(index=self.alias, searches=msearch_lines(bodies)))
+        response = self._call(lambda: self.client.msearch(index=self.alias, searches=lines))
         parts = response["responses"]
         for part in parts:
             if "error" in part:
