@@ -101,6 +101,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Requests are short: launching parallel workers costs more than it saves (a search's facet
+    # statement at 10,000 listings took 21 ms with two workers, 9 ms without). 0 turns it off.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c max_parallel_workers_per_gather={env_int('DATABASE_PARALLEL_WORKERS', 0)}"
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while one writer commits; the timeout waits out short locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -2,9 +2,9 @@
 from a per-process cache."""
 import threading
 import time
+from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import translation
@@ -23,13 +23,29 @@ _labels_lock = threading.Lock()
 def listing_cards(ids: list[int]) -> dict[int, dict]:
     """Active listings by id as card values, with `cover_thumbnail` (the file name of the first
     photo's thumbnail, or None), in one query. A hit whose listing left the active state since it
-    was indexed is left out rather than shown."""
+    was indexed is left out rather than shown.
+
+    Plain SQL: building this query with the ORM cost 40 times what running it costs (about 3 ms a
+    page, a good part of the endpoint's own time). The state is checked here, not in SQL, so every
+    engine looks the rows up by primary key (SQLite preferred its state index and read every
+    active listing).
+    """
     if not ids:
         return {}
-    cover = ListingPhoto.objects.filter(listing=OuterRef("pk")).order_by("position", "id").values("thumbnail")[:1]
-    rows = (Listing.objects.filter(pk__in=ids, state=ListingState.ACTIVE)
-            .annotate(cover_thumbnail=Subquery(cover)).values(*CARD_FIELDS, "cover_thumbnail"))
-    return {row["id"]: row for row in rows}
+    listing, photo = Listing._meta.db_table, ListingPhoto._meta.db_table
+    ids = [int(i) for i in ids]
+    sql = (
+        f"SELECT l.id, l.title, CAST(l.price AS TEXT), l.city, l.district, l.grade_code, l.kind, l.state, "
+        f"(SELECT p.thumbnail FROM {photo} p WHERE p.listing_id = l.id ORDER BY p.position, p.id LIMIT 1) "
+        f"FROM {listing} l WHERE l.id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        rows = cursor.fetchall()
+    return {
+        row[0]: dict(zip(CARD_FIELDS, (*row[:2], Decimal(row[2]), *row[3:7]), strict=False), cover_thumbnail=row[8] or None)
+        for row in rows if row[7] == ListingState.ACTIVE
+    }
 
 
 def thumbnail_url(name: str | None) -> str | None:

@@ -5,7 +5,9 @@ engine, interleaved round-robin in one run; optionally the speed and memory of a
         .venv/bin/python bench/search/run.py --rounds 200 [--rebuild]
 
 Load a corpus first (`manage.py generate_data --listings 100000 --seed 7` and
-`manage.py search_rebuild`). Writes bench/results/search-<backend>-<size>.{md,json}.
+`manage.py search_rebuild`), or let bench/search/matrix.py do it for every size and backend.
+Writes bench/results/search-<label>-<active listings>.{md,json}, <label> one of database-sqlite,
+database-postgresql, elasticsearch.
 
 "Bare engine" is the same work sent straight to the engine in the same run: for Elasticsearch the
 _msearch lines search() sends (`ElasticsearchBackend.compile`), through the low-level client; for the
@@ -149,8 +151,10 @@ def start_server(port: int) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "0", "THROTTLE_ANON": "100000000/min", "THROTTLE_USER": "100000000/min",
            "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "marketplace.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "1", "--log-level", "warning"],
+        # The shipped configuration (gunicorn.conf.py: threaded worker, keep-alive), one worker, one thread.
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+         "marketplace.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "1",
+         "--max-requests", "0", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )
     deadline = time.monotonic() + 30
@@ -238,10 +242,14 @@ def targets(backend_name: str, results: dict) -> list[dict]:
     return checks
 
 
+def result_label(backend_name: str) -> str:
+    """database-sqlite, database-postgresql or elasticsearch: what the result files are named by."""
+    return f"{backend_name}-{connection.vendor}" if backend_name == "database" else backend_name
+
+
 def relevance_result(backend_name: str) -> dict | None:
     """The judged-set scores bench/search/relevance.py wrote for this backend (and database), if any."""
-    label = f"{backend_name}-{connection.vendor}" if backend_name == "database" else backend_name
-    path = RESULTS / f"relevance-{label}.json"
+    path = RESULTS / f"relevance-{result_label(backend_name)}.json"
     if not path.exists():
         return None
     saved = json.loads(path.read_text(encoding="utf-8"))
@@ -304,6 +312,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP endpoint (no gunicorn)")
     parser.add_argument("--rebuild", action="store_true", help="first time a full rebuild (search_rebuild)")
+    parser.add_argument("--quiet", action="store_true", help="print only the path of the JSON report")
     args = parser.parse_args()
 
     backend = service.get_backend()
@@ -363,10 +372,10 @@ def main():
     if relevance:
         report["relevance"] = relevance
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"search-{backend.name}-{size}"
+    stem = RESULTS / f"search-{result_label(backend.name)}-{size}"
     stem.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
     stem.with_suffix(".md").write_text(markdown(report), encoding="utf-8")
-    print(markdown(report))
+    print(stem.with_suffix(".json") if args.quiet else markdown(report))
 
 
 if __name__ == "__main__":
