@@ -13,7 +13,8 @@ of its own: `mp_bench_<size>` on the PostgreSQL server of BENCH_POSTGRES_URL (de
   `bench<size>`),
 
 it runs bench/search/run.py with --rebuild (the rebuild rate, then the query mix through the bare
-engine, search() and the endpoint), in a child process with that configuration. First it scores
+engine, search() and the endpoint), in a child process with that configuration; the summary
+shows the latest result file of every backend and size. First it scores
 each backend on the judged set (bench/search/relevance.py), so every report shows its relevance. The configured
 database and index of the project are never touched. Writes bench/results/search-summary.{md,json}
 from the result files of this run. A benchmark, never a test: it reports missed targets plainly.
@@ -187,11 +188,16 @@ def main():
     if not args.no_relevance:
         for label in labels:
             relevance(label)
-    reports = []
     for size in sizes:
         for label in labels:
-            report = json.loads(run(label, size, args.rounds).read_text(encoding="utf-8"))
-            reports.append({**report, "label": label})
+            run(label, size, args.rounds)
+    # Every backend's latest result files, so that a partial rerun (--only, --sizes) refreshes its
+    # rows of the summary and keeps the others.
+    reports = []
+    for label in LABELS:
+        for path in RESULTS.glob(f"search-{label}-*.json"):
+            reports.append({**json.loads(path.read_text(encoding="utf-8")), "label": label})
+    reports.sort(key=lambda report: (report["size"], LABELS.index(report["label"])))
     text = summary(reports)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "search-summary.md").write_text(text, encoding="utf-8")

@@ -299,8 +299,11 @@ class DatabaseBackend(SearchBackend):
                     cursor.execute(f"ANALYZE {DOCUMENT_TABLE}, {CATEGORY_TABLE}, {FACET_CELL_TABLE}")
         if self.connection.vendor == "postgresql" and not self.connection.in_atomic_block:
             # The visibility map, so that index-only scans need not visit the rows they cover
-            # (VACUUM cannot run in a transaction; autovacuum does it later otherwise).
+            # (VACUUM cannot run in a transaction; autovacuum does it later otherwise). The first
+            # pass clears the replaced rows but leaves about half the pages unmarked (measured:
+            # 335 of 664 after one pass, 664 after a second, which only reads those pages).
             with _unavailable_on_database_error(), self.connection.cursor() as cursor:
+                cursor.execute(f"VACUUM {DOCUMENT_TABLE}")
                 cursor.execute(f"VACUUM {DOCUMENT_TABLE}")
         return count
 

@@ -42,7 +42,7 @@ from search.backends.base import (
     price_facet,
     sort_facet_values,
 )
-from search.es_mapping import alias_name, build_index, building_alias_name
+from search.es_mapping import alias_name, build_index, building_alias_name, refresh_interval
 from search.es_query import FACET_FIELDS, compile_search, compile_suggest, msearch_lines
 from search.highlight import highlights
 from search.text import clean, latin_words, normalize, query_groups, stem
@@ -327,7 +327,7 @@ class ElasticsearchBackend(SearchBackend):
             ))
             count = self._load(name, documents_iter, progress)
             self._call(lambda: self.client.indices.put_settings(
-                index=name, settings={"index": {"refresh_interval": "1s"}}
+                index=name, settings={"index": {"refresh_interval": refresh_interval()}}
             ))
             self._call(lambda: self.client.indices.refresh(index=name))
             old = [index for index in self._indices_of(self.alias) if index != name]
