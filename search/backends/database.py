@@ -201,7 +201,7 @@ class _PostgreSQL(_Dialect):
             conditions.append(condition)
         every = [token for group in groups for token in group]
         rank_query, rank_params = self._tsquery(every)
-        # ts_rank, not ts_rank_cd: cover density costs four times as much per row and the
+        # ts_rank, not ts_rank_cd: cover density costs two to four times as much per row and the
         # weights (title over category over body) are what ranks our short documents.
         score = f"ts_rank('{{{RANK_WEIGHTS}}}', d.search_vector, {rank_query})"
         typo = [word for word in typo_words if word]
