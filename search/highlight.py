@@ -25,10 +25,10 @@ from search.text import (
     ISBN_RE,
     LETTER_DIGIT_RE,
     clean,
+    cut_block,
     isbn_forms,
     sub_words,
     term_of,
-    tokenizer,
 )
 
 SNIPPET_CHARS = 120
@@ -36,7 +36,6 @@ MAX_FRAGMENTS = 2
 # Bounds of the caches: characters and words of the market's vocabulary, query term sets.
 CHAR_CACHE_SIZE = 65536
 WORD_CACHE_SIZE = 65536
-BLOCK_CACHE_SIZE = 16384
 NEEDLE_CACHE_SIZE = 1024
 _LATIN_TERM = re.compile(r"^[a-z]+$")
 
@@ -114,11 +113,6 @@ def _word_terms(word: str) -> tuple[str | None, tuple, tuple]:
     return term, tuple(subs), tuple(parts)
 
 
-@lru_cache(maxsize=BLOCK_CACHE_SIZE)
-def _block_words(block: str) -> tuple[str, ...]:
-    return tuple(tokenizer().cut(block))
-
-
 def _segments(normalized: str):
     """tokenizer().tokenize(normalized), block by block: jieba cuts each block of its
     `re_han_default` split on its own, so the concatenation is the same."""
@@ -126,7 +120,7 @@ def _segments(normalized: str):
     for block in jieba.re_han_default.split(normalized):
         if not block:
             continue
-        for word in _block_words(block):
+        for word in cut_block(block):
             end = start + len(word)
             yield word, start, end
             start = end

@@ -125,6 +125,12 @@ def price_bucket_sql(column: str = "price_fen") -> str:
     return f"CASE {whens} ELSE '{PRICE_BUCKETS[-1][0]}' END"
 
 
+def facet_cell_key_sql() -> str:
+    """A document row's facet cell key (FACET_CELL_KEY, in that order) as SQL over its columns."""
+    return (f"category_id, COALESCE(category_path, ''), kind, grade_code, city, {price_bucket_sql()}, "
+            "certified, inspected")
+
+
 def fill_facet_cells(connection) -> None:
     """Recount every facet cell from the document table (after a rebuild or a migration)."""
     key = ", ".join(FACET_CELL_KEY)
@@ -132,6 +138,5 @@ def fill_facet_cells(connection) -> None:
         cursor.execute(f"DELETE FROM {FACET_CELL_TABLE}")
         cursor.execute(
             f"INSERT INTO {FACET_CELL_TABLE} ({key}, documents) "
-            f"SELECT category_id, COALESCE(category_path, ''), kind, grade_code, city, {price_bucket_sql()}, "
-            f"certified, inspected, COUNT(*) FROM {DOCUMENT_TABLE} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
+            f"SELECT {facet_cell_key_sql()}, COUNT(*) FROM {DOCUMENT_TABLE} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
         )

@@ -315,10 +315,17 @@ def _word_terms(word: str) -> tuple[str, ...]:
     return (*sub_words(term), term, *_alnum_parts(term))
 
 
-@lru_cache(maxsize=65536)  # listings repeat their phrases (九成新, 可小刀, brand + model): segment each once
+@lru_cache(maxsize=16384)  # listings repeat their phrases (九成新, 可小刀, brand + model): segment each once
+def cut_block(block: str) -> tuple[str, ...]:
+    """`tokenizer().cut(block)` for one piece of `jieba.re_han_default.split(text)`: jieba cuts each
+    piece on its own, so cutting a text piece by piece gives the words of cutting it whole."""
+    return tuple(tokenizer().cut(block))
+
+
+@lru_cache(maxsize=65536)
 def _block_terms(block: str) -> tuple[str, ...]:
     """Index terms of one run of `jieba.re_han_default` (jieba segments each run on its own)."""
-    return tuple(_unique(term for word in tokenizer().cut(block) for term in _word_terms(word)))
+    return tuple(_unique(term for word in cut_block(block) for term in _word_terms(word)))
 
 
 def segment_terms(normalized: str) -> list[str]:

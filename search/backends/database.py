@@ -52,6 +52,7 @@ from search.schema import (
     FACET_CELL_KEY,
     FACET_CELL_TABLE,
     FTS_TABLE,
+    facet_cell_key_sql,
     fill_facet_cells,
     has_pg_trgm,
     price_bucket_sql,
@@ -80,8 +81,7 @@ def _cell_key(row) -> tuple:
     return (int(category_id), path or "", kind, grade or "", city or "", bucket, bool(certified), bool(inspected))
 
 
-def _grouping_sets(source: str, value_sql: dict[str, str], holding, count: str, where: str = "",
-                   padding: str = "") -> str:
+def _grouping_sets(source: str, value_sql: dict[str, str], holding, count: str, padding: str = "") -> str:
     """PostgreSQL: the total and each facet's (value, count) rows in one pass over `source`.
 
     One GROUPING SETS pass instead of one GROUP BY per facet. A facet counts the rows where
@@ -97,13 +97,13 @@ def _grouping_sets(source: str, value_sql: dict[str, str], holding, count: str, 
         names.append(f"WHEN {mask} THEN '{facet}'")
         counts.append(f"WHEN {mask} THEN {count} FILTER (WHERE {holding(facet)})")
     if not facets:
-        return f"SELECT 'total', NULL, {count} FILTER (WHERE {holding()}){padding} FROM {source} {where}"
+        return f"SELECT 'total', NULL, {count} FILTER (WHERE {holding()}){padding} FROM {source}"
     grouping = f"GROUPING({', '.join(value_sql.values())})"
     value = "COALESCE(" + ", ".join(f"CAST({sql} AS TEXT)" for sql in value_sql.values()) + ")"
     sets = ", ".join(f"({sql})" for sql in value_sql.values())
     return (
         f"SELECT CASE {grouping} {' '.join(names)} END, {value}, CASE {grouping} {' '.join(counts)} END{padding} "
-        f"FROM {source} {where} GROUP BY GROUPING SETS ({sets}, ())"
+        f"FROM {source} GROUP BY GROUPING SETS ({sets}, ())"
     )
 
 
@@ -311,41 +311,39 @@ class DatabaseBackend(SearchBackend):
         """Delete these documents; returns their facet cells as negative counts."""
         ids = [int(i) for i in ids]
         cells: Counter = Counter()
-        cell_sql = ("category_id, COALESCE(category_path, ''), kind, grade_code, city, "
-                    f"{price_bucket_sql()}, certified, inspected")
         with self.connection.cursor() as cursor:
             for start in range(0, len(ids), BATCH_SIZE):
                 chunk = ids[start:start + BATCH_SIZE]
                 marks = ", ".join(["%s"] * len(chunk))
                 cursor.execute(f"DELETE FROM {CATEGORY_TABLE} WHERE document_id IN ({marks})", chunk)
                 # RETURNING: the rows this statement removed, not those a concurrent write already did.
-                cursor.execute(f"DELETE FROM {DOCUMENT_TABLE} WHERE listing_id IN ({marks}) RETURNING {cell_sql}", chunk)
+                cursor.execute(f"DELETE FROM {DOCUMENT_TABLE} WHERE listing_id IN ({marks}) RETURNING {facet_cell_key_sql()}", chunk)
                 cells.subtract(_cell_key(row) for row in cursor.fetchall())
         return cells
 
     def _insert(self, documents: list[dict]) -> Counter:
         """Insert these documents (COPY on PostgreSQL); returns their facet cells as positive counts."""
-        rows, categories = [], []
+        rows, categories, cells = [], [], Counter()
         now, adapt = timezone.now(), self.connection.ops.adapt_datetimefield_value
         for doc in documents:
             lat, lon = doc["location"] if doc.get("location") else (None, None)
             category_ids = list(dict.fromkeys(int(c) for c in doc["category_ids"]))
+            path, grade, city = " ".join(str(c) for c in category_ids), doc.get("grade_code") or "", doc.get("city") or ""
+            certified, inspected = bool(doc.get("certified")), bool(doc.get("inspected"))
             rows.append((
                 doc["id"], doc["title"], doc.get("description") or "",
                 doc.get("title_normalized") or normalize(doc["title"]),
                 doc["title_tokens"], doc["body_tokens"], doc.get("identifiers", ""), doc.get("category_tokens", ""),
-                category_ids[0], " ".join(str(c) for c in category_ids),
-                doc["kind"], doc.get("grade_code") or "", doc["price_fen"], doc.get("city") or "",
-                doc.get("district") or "", lat, lon, bool(doc.get("certified")), bool(doc.get("inspected")),
+                category_ids[0], path, doc["kind"], grade, doc["price_fen"], city,
+                doc.get("district") or "", lat, lon, certified, inspected,
                 adapt(doc["published_at"]), adapt(now),
             ))
+            cells[_cell_key((category_ids[0], path, doc["kind"], grade, city, price_bucket(doc["price_fen"]),
+                             certified, inspected))] += 1
             categories.extend((doc["id"], category_id) for category_id in category_ids)
         self._write(DOCUMENT_TABLE, DOCUMENT_COLUMNS, rows)
         self._write(CATEGORY_TABLE, ("document_id", "category_id"), categories)
-        return Counter(
-            _cell_key((row[8], row[9], row[10], row[11], row[13], price_bucket(row[12]), row[17], row[18]))
-            for row in rows
-        )
+        return cells
 
     def _write(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if not rows:
@@ -495,8 +493,9 @@ class DatabaseBackend(SearchBackend):
         params.extend(where_params)
         matching = f"SELECT {', '.join(columns)} FROM {tables} WHERE {where}"
         if radius is not None:
-            # The box's rows with their distance, then those within the radius: one distance per row.
-            matching = f"SELECT * FROM (SELECT {', '.join(columns)} FROM {tables} WHERE {where} OFFSET 0) b WHERE distance <= %s"
+            # The box's rows with their distance, then those within the radius: one distance per
+            # row (OFFSET 0 keeps the planner from folding the distance back into the filter).
+            matching = f"SELECT * FROM ({matching} OFFSET 0) b WHERE distance <= %s"
             params.append(radius)
         holding = plan["holding"]
         order = self._order(query, bool(groups)).replace("d.", "")
@@ -547,15 +546,9 @@ class DatabaseBackend(SearchBackend):
     def _category_subtree(self, category_id: int) -> list[int]:
         """The category and every category below it (one query over the small category table)."""
         from listings.models import Category
+        from listings.selectors import descendant_ids
 
-        children: dict[int | None, list[int]] = {}
-        for pk, parent_id in Category.objects.using(self.using).values_list("pk", "parent_id"):
-            children.setdefault(parent_id, []).append(pk)
-        subtree, frontier = [category_id], [category_id]
-        while frontier:
-            frontier = [child for parent in frontier for child in children.get(parent, ()) if child not in subtree]
-            subtree.extend(frontier)
-        return subtree
+        return descendant_ids(category_id, {c.pk: c for c in Category.objects.using(self.using).only("parent_id")})
 
     def _filters(self, query: SearchQuery, dialect: _Dialect) -> list[Clause]:
         clauses = []

@@ -171,7 +171,7 @@ def test_identifiers_and_index_terms_of_a_text_come_from_one_analysis():
     assert identifier_tokens("") == [] and index_tokens("") == []
 
 
-@pytest.mark.parametrize("cached", [text.stem, text._to_simplified, text._word_terms, text._block_terms,
+@pytest.mark.parametrize("cached", [text.stem, text._to_simplified, text._word_terms, text._block_terms, text.cut_block,
                                     text._last_word, text._analyze, documents._code_terms])
 def test_every_cache_is_bounded(cached):
     """Memory must not grow with the corpus a rebuild reads."""
