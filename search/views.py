@@ -82,11 +82,9 @@ class SearchListingsView(_SearchView):
         responses={200: SearchResponseSerializer, **ERROR_RESPONSES},
     )
     def get(self, request):
-        params = SearchParamsSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        query = params.to_query()
+        query = SearchParamsSerializer.parse(request.query_params)
         results = service.search(query)
-        cards = listing_cards([hit.id for hit in results.hits])
+        cards = results.cards if results.cards is not None else listing_cards([hit.id for hit in results.hits])
         items = [_card(request, cards[hit.id], hit) for hit in results.hits if hit.id in cards]
         url = request.build_absolute_uri()
         has_next = query.offset + len(results.hits) < results.total

@@ -87,6 +87,9 @@ class SearchResults:
     #  "price": [{"value": "0-100", "count": ..}]}; values sorted by count desc, then value.
     facets: dict[str, list[dict]] = field(default_factory=dict)
     took_ms: float = 0.0
+    # The cards of the page's listings that are still active (search.selectors.listing_cards), when
+    # the backend read them with the page; None when it did not, and the API reads them itself.
+    cards: dict[int, dict] | None = None
 
 
 def price_to_fen(price: Decimal) -> int:

@@ -30,9 +30,10 @@ from contextlib import contextmanager
 from math import cos, radians
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import InterfaceError, OperationalError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
+from listings.models import Listing
 from search.backends.base import (
     FACETS,
     TOTAL_CAP,
@@ -57,11 +58,16 @@ from search.schema import (
     has_pg_trgm,
     price_bucket_sql,
 )
+from search.selectors import CARD_COLUMN_COUNT, card_columns_sql, card_from_row
 from search.text import clean, expand, latin_words, normalize, query_tokens, stem
 
 logger = logging.getLogger("search.database")
 
 CATEGORY_TABLE = ListingSearchCategory._meta.db_table
+LISTING_TABLE = Listing._meta.db_table
+# The columns a facet row leaves empty in a statement that returns hits too (listing id, score,
+# distance, title, description, then the card).
+HIT_PADDING = ", NULL" * (5 + CARD_COLUMN_COUNT)
 EARTH_DIAMETER_KM = 12742.0
 KM_PER_DEGREE = 111.2
 TRIGRAM_THRESHOLD = 0.4  # word_similarity: catches one swapped pair of letters in a six-letter word
@@ -418,6 +424,11 @@ class DatabaseBackend(SearchBackend):
                                          (distance_sql, distance_params))
         where, where_params = self._where(clauses)
         order = self._order(query, bool(groups))
+        # Without words, radius or price range every filter is a facet cell column: count cells.
+        by_cells = not groups and query.min_price is None and query.max_price is None and not radius
+        if isinstance(dialect, _PostgreSQL):
+            return self._search_without_words(query, tables, clauses, (where, where_params), order, by_cells,
+                                              (distance_sql, distance_params))
         # Without words there is nothing to highlight: the page needs ids only (an index can answer).
         text_columns = "d.title, d.description" if groups else "NULL, NULL"
         sql = (
@@ -437,8 +448,6 @@ class DatabaseBackend(SearchBackend):
             )
             for row in rows
         ]
-        # Without words, radius or price range every filter is a facet cell column: count cells.
-        by_cells = not groups and query.min_price is None and query.max_price is None and not radius
         facets, matched = self._facets(f"{FACET_CELL_TABLE} d" if by_cells else tables, clauses, cells=by_cells)
         if len(rows) < query.page_size and (rows or query.offset == 0):
             total, exact = query.offset + len(rows), True
@@ -447,6 +456,35 @@ class DatabaseBackend(SearchBackend):
         else:
             total, exact = self._count(tables, where, where_params)
         return SearchResults(hits=hits, total=total, total_is_exact=exact, facets=facets)
+
+    def _search_without_words(self, query, tables, clauses, where, order, by_cells, distance) -> SearchResults:
+        """PostgreSQL, without words or radius: the page (with its cards) and the facets in one
+        statement, so a request waits for the database once. The page reads the covering indexes;
+        the facets the facet cells (`by_cells`) or the matching documents."""
+        (where_sql, where_params), (distance_sql, distance_params) = where, distance
+        page_sql = (
+            f"SELECT d.listing_id AS listing_id, d.published_at AS published_at, d.price_fen AS price_fen, "
+            f"0.0 AS score, {distance_sql} AS distance FROM {tables} WHERE {where_sql} ORDER BY {order} LIMIT %s OFFSET %s"
+        )
+        facets_sql, facets_params = self._facets_statement(f"{FACET_CELL_TABLE} d" if by_cells else tables, clauses,
+                                                           cells=by_cells)
+        page_order = ", ".join(f"p.{term}" for term in order.replace("d.", "").split(", "))
+        sql = (
+            f"WITH page AS ({page_sql}) "
+            f"SELECT 'hit', NULL, ROW_NUMBER() OVER (ORDER BY {page_order}), p.listing_id, p.score, p.distance, "
+            f"NULL, NULL, {card_columns_sql('l')} FROM page p JOIN {LISTING_TABLE} l ON l.id = p.listing_id "
+            f"UNION ALL SELECT f.facet, f.value, f.n{HIT_PADDING} FROM ({facets_sql}) f (facet, value, n)"
+        )
+        params = distance_params + where_params + [query.page_size, query.offset] + facets_params
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        hits, cards, facets, matched = self._page_and_facets(rows, [])
+        if len(hits) < query.page_size and (hits or query.offset == 0):
+            total, exact = query.offset + len(hits), True
+        else:
+            total, exact = (TOTAL_CAP, False) if matched > TOTAL_CAP else (matched, True)
+        return SearchResults(hits=hits, total=total, total_is_exact=exact, facets=facets, cards=cards)
 
     def _search_one_pass(self, query, groups, tables, clauses, score, distance) -> SearchResults:
         """PostgreSQL, with words or a radius: the page, the total and the facets in one statement.
@@ -502,16 +540,15 @@ class DatabaseBackend(SearchBackend):
         page_order = ", ".join(f"p.{term}" for term in order.split(", "))
         parts = [
             "SELECT 'hit' AS facet, NULL AS value, ROW_NUMBER() OVER (ORDER BY " + page_order + ") AS n, "
-            "p.listing_id, p.score, p.distance, d.title, d.description "
-            f"FROM page p JOIN {DOCUMENT_TABLE} d ON d.listing_id = p.listing_id",
-            _grouping_sets("m", {facet: facet for facet in plan["served"]}, holding, "COUNT(*)",
-                           padding=", NULL, NULL, NULL, NULL, NULL"),
+            f"p.listing_id, p.score, p.distance, d.title, d.description, {card_columns_sql('l')} "
+            f"FROM page p JOIN {DOCUMENT_TABLE} d ON d.listing_id = p.listing_id JOIN {LISTING_TABLE} l ON l.id = p.listing_id",
+            _grouping_sets("m", {facet: facet for facet in plan["served"]}, holding, "COUNT(*)", padding=HIT_PADDING),
         ]
         params.extend([query.page_size, query.offset])
         for facet in plan["separate"]:
             own_where, own_params = self._where(clauses, skip_facet=facet)
             value = value_sql[facet]
-            parts.append(f"SELECT '{facet}', CAST({value} AS TEXT), COUNT(*), NULL, NULL, NULL, NULL, NULL "
+            parts.append(f"SELECT '{facet}', CAST({value} AS TEXT), COUNT(*){HIT_PADDING} "
                          f"FROM {tables} WHERE {own_where} GROUP BY {value}")
             params.extend(own_params)
         sql = (
@@ -523,6 +560,13 @@ class DatabaseBackend(SearchBackend):
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
+        hits, cards, facets, matched = self._page_and_facets(rows, groups)
+        total, exact = (TOTAL_CAP, False) if matched > TOTAL_CAP else (matched, True)
+        return SearchResults(hits=hits, total=total, total_is_exact=exact, facets=facets, cards=cards)
+
+    def _page_and_facets(self, rows, groups) -> tuple[list[SearchHit], dict[int, dict], dict, int]:
+        """The rows of a PostgreSQL statement that returns its page (`hit` rows, with their cards)
+        and its facets (the other rows) together: hits, cards, facets and the facets' total."""
         page = sorted((row for row in rows if row[0] == "hit"), key=lambda row: row[2])
         facets, matched = self._facet_results([row[:3] for row in rows if row[0] != "hit"])
         hits = [
@@ -533,8 +577,8 @@ class DatabaseBackend(SearchBackend):
             )
             for row in page
         ]
-        total, exact = (TOTAL_CAP, False) if matched > TOTAL_CAP else (matched, True)
-        return SearchResults(hits=hits, total=total, total_is_exact=exact, facets=facets)
+        cards = {card["id"]: card for card in (card_from_row(row[8:]) for row in page) if card is not None}
+        return hits, cards, facets, matched
 
     @staticmethod
     def _where(clauses: list[Clause], skip_facet: str | None = None) -> tuple[str, list]:
@@ -544,10 +588,13 @@ class DatabaseBackend(SearchBackend):
         return " AND ".join(f"({c.sql})" for c in used), [p for c in used for p in c.params]
 
     def _category_subtree(self, category_id: int) -> list[int]:
-        """The category and every category below it (one query over the small category table)."""
+        """The category and every category below it (from the per-process category cache)."""
         from listings.models import Category
         from listings.selectors import descendant_ids
+        from search.selectors import category_subtree
 
+        if self.using == DEFAULT_DB_ALIAS:
+            return category_subtree(category_id)
         return descendant_ids(category_id, {c.pk: c for c in Category.objects.using(self.using).only("parent_id")})
 
     def _filters(self, query: SearchQuery, dialect: _Dialect) -> list[Clause]:
@@ -630,7 +677,16 @@ class DatabaseBackend(SearchBackend):
         }
 
     def _facets(self, tables, clauses, cells: bool = False) -> tuple[dict[str, list[dict]], int]:
-        """All five facets and the total in one statement; a facet ignores its own filter.
+        """All five facets and the total in one statement (see `_facets_statement`)."""
+        sql, params = self._facets_statement(tables, clauses, cells=cells)
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return self._facet_results(rows)
+
+    def _facets_statement(self, tables, clauses, cells: bool = False) -> tuple[str, list]:
+        """The statement counting all five facets and the total, as (facet, value, count) rows; a
+        facet ignores its own filter.
 
         `cells`: `tables` is the facet cell table (same column names as the documents, and a
         price bucket instead of the price), whose rows each count `documents` documents.
@@ -682,11 +738,7 @@ class DatabaseBackend(SearchBackend):
             parts.append(f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, {count} AS n "
                          f"FROM {tables} WHERE {own_where} GROUP BY {value}")
             params.extend(own_params)
-        sql = prefix + " UNION ALL ".join(parts)
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return self._facet_results(rows)
+        return prefix + " UNION ALL ".join(parts), params
 
     @staticmethod
     def _facet_results(rows) -> tuple[dict[str, list[dict]], int]:

@@ -8,6 +8,7 @@ from search.backends import database as database_module
 from search.backends.base import SearchQuery, SearchUnavailable
 from search.backends.database import DatabaseBackend
 from search.schema import DOCUMENT_TABLE, FTS_TABLE
+from search.selectors import listing_cards
 from tests.contract.corpus import create_corpus
 
 
@@ -205,10 +206,17 @@ def test_facets_count_what_a_search_without_the_facets_own_filter_finds(backend,
 
 
 @pytest.mark.postgres
-def test_postgresql_answers_a_page_with_words_or_a_radius_in_one_statement(backend, django_assert_num_queries):
-    with django_assert_num_queries(1):
-        backend.search(SearchQuery(q="手机", city="深圳市"))
-    with django_assert_num_queries(1):
-        backend.search(SearchQuery(near=(23.13, 113.33), radius_km=20, sort="distance"))
-    with django_assert_num_queries(2):  # the page through an index, then the facets
-        backend.search(SearchQuery(sort="newest"))
+def test_postgresql_answers_every_search_in_one_statement_with_its_cards(backend, django_assert_num_queries):
+    # One wait for the database per search: the page, its cards, the total and the facets together.
+    queries = [
+        SearchQuery(q="手机", city="深圳市"),
+        SearchQuery(near=(23.13, 113.33), radius_km=20, sort="distance"),
+        SearchQuery(sort="newest"),
+        SearchQuery(kind="second_hand", min_price=Decimal("100"), sort="price_asc"),
+        SearchQuery(near=(23.13, 113.33), sort="distance"),
+    ]
+    for query in queries:
+        with django_assert_num_queries(1):
+            results = backend.search(query)
+        assert results.hits, query
+        assert results.cards == listing_cards([hit.id for hit in results.hits]), query

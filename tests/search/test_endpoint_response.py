@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from listings.models import Category
+from listings.models import Category, Listing, ListingState
 from search import selectors, views
 from search.serializers import SearchResponseSerializer
 from tests.contract.corpus import create_corpus
@@ -109,3 +109,16 @@ def test_labels_expire(indexed, monkeypatch, django_assert_num_queries):
     monkeypatch.setattr(selectors, "LABELS_TTL_SECONDS", 0.0)
     with django_assert_num_queries(1):
         selectors.category_labels()
+
+
+def test_a_hit_whose_listing_left_the_active_state_is_left_out(indexed, api):
+    """Between a state change and its reindexing, the index may still hold the listing: the card
+    read with the page (PostgreSQL) or after it (SQLite) leaves it out rather than show it."""
+    listing = indexed.listings["a-charger"]
+    before = [c["id"] for c in api.get(URL, {"q": "充电器"}).json()["results"]]
+    assert listing.pk in before
+    Listing.objects.filter(pk=listing.pk).update(state=ListingState.SOLD)  # no signal: not reindexed
+    after = [c["id"] for c in api.get(URL, {"q": "充电器"}).json()["results"]]
+    assert after == [pk for pk in before if pk != listing.pk]
+    browsing = [c["id"] for c in api.get(URL, {"sort": "newest", "page_size": 100}).json()["results"]]
+    assert listing.pk not in browsing and browsing
