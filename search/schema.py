@@ -114,7 +114,7 @@ def drop_structures(apps, schema_editor):
 
 
 FACET_CELL_TABLE = "search_listingsearchfacetcell"
-FACET_CELL_KEY = ("category_id", "category_path", "kind", "grade_code", "city", "price_bucket", "certified", "inspected")
+FACET_CELL_KEY = ("category_id", "category_path", "kind", "grade_code", "city", "price_step", "certified", "inspected")
 
 
 def price_bucket_sql(column: str = "price_fen") -> str:
@@ -125,9 +125,17 @@ def price_bucket_sql(column: str = "price_fen") -> str:
     return f"CASE {whens} ELSE '{PRICE_BUCKETS[-1][0]}' END"
 
 
+def price_step_sql(column: str = "price_fen") -> str:
+    """The lower bound of the price step holding a price in fen, in SQL (search.backends.base.PRICE_STEPS)."""
+    from search.backends.base import PRICE_STEPS
+
+    whens = " ".join(f"WHEN {column} < {high} THEN {low}" for low, high in zip(PRICE_STEPS, PRICE_STEPS[1:], strict=False))
+    return f"CASE {whens} ELSE {PRICE_STEPS[-1]} END"
+
+
 def facet_cell_key_sql() -> str:
     """A document row's facet cell key (FACET_CELL_KEY, in that order) as SQL over its columns."""
-    return (f"category_id, COALESCE(category_path, ''), kind, grade_code, city, {price_bucket_sql()}, "
+    return (f"category_id, COALESCE(category_path, ''), kind, grade_code, city, {price_step_sql()}, "
             "certified, inspected")
 
 

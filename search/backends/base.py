@@ -15,6 +15,7 @@ semantics every backend must keep are pinned by the contract suite (tests/contra
   everything else HTML-escaped.
 """
 from abc import ABC, abstractmethod
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,6 +33,12 @@ PRICE_BUCKETS = (
     ("1000-5000", 1000_00, 5000_00),
     ("5000+", 5000_00, None),
 )
+
+# The price steps of the database backend's facet cells: lower bounds in fen of a 1-2-5 series
+# (0, 1, 2, 5, 10, 20, 50 ... yuan). Every facet bucket bound above is one of them, so a step
+# lies in exactly one bucket, and the round prices people filter by (100, 200, 500, 2000 yuan)
+# fall on step bounds: such a range is answered from the cells alone (see the database backend).
+PRICE_STEPS = (0, *(mantissa * 10 ** exponent for exponent in range(2, 9) for mantissa in (1, 2, 5)))
 
 FACETS = ("category", "kind", "grade", "city", "price")
 
@@ -101,6 +108,12 @@ def price_bucket(price_fen: int) -> str:
         if price_fen >= low and (high is None or price_fen < high):
             return label
     return PRICE_BUCKETS[0][0]
+
+
+def price_step(price_fen: int) -> tuple[int, int | None]:
+    """The price step holding a price: (its lower bound, its upper bound or None), in fen."""
+    index = bisect_right(PRICE_STEPS, max(price_fen, 0)) - 1
+    return PRICE_STEPS[index], PRICE_STEPS[index + 1] if index + 1 < len(PRICE_STEPS) else None
 
 
 def sort_facet_values(counts: dict) -> list[dict]:

@@ -42,8 +42,8 @@ from search.backends.base import (
     SearchQuery,
     SearchResults,
     SearchUnavailable,
-    price_bucket,
     price_facet,
+    price_step,
     sort_facet_values,
 )
 from search.highlight import highlights
@@ -83,8 +83,8 @@ DOCUMENT_COLUMNS = (
 
 def _cell_key(row) -> tuple:
     """A facet cell's key (search.schema.FACET_CELL_KEY) from a row in that column order."""
-    category_id, path, kind, grade, city, bucket, certified, inspected = row
-    return (int(category_id), path or "", kind, grade or "", city or "", bucket, bool(certified), bool(inspected))
+    category_id, path, kind, grade, city, step, certified, inspected = row
+    return (int(category_id), path or "", kind, grade or "", city or "", int(step), bool(certified), bool(inspected))
 
 
 def _grouping_sets(source: str, value_sql: dict[str, str], holding, count: str, padding: str = "") -> str:
@@ -344,7 +344,7 @@ class DatabaseBackend(SearchBackend):
                 doc.get("district") or "", lat, lon, certified, inspected,
                 adapt(doc["published_at"]), adapt(now),
             ))
-            cells[_cell_key((category_ids[0], path, doc["kind"], grade, city, price_bucket(doc["price_fen"]),
+            cells[_cell_key((category_ids[0], path, doc["kind"], grade, city, price_step(doc["price_fen"])[0],
                              certified, inspected))] += 1
             categories.extend((doc["id"], category_id) for category_id in category_ids)
         self._write(DOCUMENT_TABLE, DOCUMENT_COLUMNS, rows)
@@ -424,10 +424,10 @@ class DatabaseBackend(SearchBackend):
                                          (distance_sql, distance_params))
         where, where_params = self._where(clauses)
         order = self._order(query, bool(groups))
-        # Without words, radius or price range every filter is a facet cell column: count cells.
-        by_cells = not groups and query.min_price is None and query.max_price is None and not radius
+        # Without words or radius every filter is a facet cell column (the price, nearly): count cells.
+        by_cells = not groups and not radius
         if isinstance(dialect, _PostgreSQL):
-            return self._search_without_words(query, tables, clauses, (where, where_params), order, by_cells,
+            return self._search_without_words(query, tables, clauses, (where, where_params), order,
                                               (distance_sql, distance_params))
         # Without words there is nothing to highlight: the page needs ids only (an index can answer).
         text_columns = "d.title, d.description" if groups else "NULL, NULL"
@@ -448,7 +448,8 @@ class DatabaseBackend(SearchBackend):
             )
             for row in rows
         ]
-        facets, matched = self._facets(f"{FACET_CELL_TABLE} d" if by_cells else tables, clauses, cells=by_cells)
+        source = self._cell_source(query) if by_cells else (tables, [])
+        facets, matched = self._facets(source, clauses, cells=by_cells)
         if len(rows) < query.page_size and (rows or query.offset == 0):
             total, exact = query.offset + len(rows), True
         elif matched is not None:
@@ -457,17 +458,16 @@ class DatabaseBackend(SearchBackend):
             total, exact = self._count(tables, where, where_params)
         return SearchResults(hits=hits, total=total, total_is_exact=exact, facets=facets)
 
-    def _search_without_words(self, query, tables, clauses, where, order, by_cells, distance) -> SearchResults:
+    def _search_without_words(self, query, tables, clauses, where, order, distance) -> SearchResults:
         """PostgreSQL, without words or radius: the page (with its cards) and the facets in one
-        statement, so a request waits for the database once. The page reads the covering indexes;
-        the facets the facet cells (`by_cells`) or the matching documents."""
+        statement, so a request waits for the database once. The page reads the covering indexes,
+        the facets the facet cells (`_cell_source`)."""
         (where_sql, where_params), (distance_sql, distance_params) = where, distance
         page_sql = (
             f"SELECT d.listing_id AS listing_id, d.published_at AS published_at, d.price_fen AS price_fen, "
             f"0.0 AS score, {distance_sql} AS distance FROM {tables} WHERE {where_sql} ORDER BY {order} LIMIT %s OFFSET %s"
         )
-        facets_sql, facets_params = self._facets_statement(f"{FACET_CELL_TABLE} d" if by_cells else tables, clauses,
-                                                           cells=by_cells)
+        facets_sql, facets_params = self._facets_statement(self._cell_source(query), clauses, cells=True)
         page_order = ", ".join(f"p.{term}" for term in order.replace("d.", "").split(", "))
         sql = (
             f"WITH page AS ({page_sql}) "
@@ -657,11 +657,10 @@ class DatabaseBackend(SearchBackend):
             count = cursor.fetchone()[0]
         return (TOTAL_CAP, False) if count > TOTAL_CAP else (count, True)
 
-    def _facet_plan(self, clauses, flag_all: bool = False, cells: bool = False) -> dict:
-        """How the facets are counted; see `_facets` and `_search_one_pass`."""
-        bucket = "d.price_bucket" if cells else price_bucket_sql("d.price_fen")
+    def _facet_plan(self, clauses, flag_all: bool = False) -> dict:
+        """How the facets are counted; see `_facets_statement` and `_search_one_pass`."""
         value_sql = {"category": "d.category_path", "kind": "d.kind", "grade": "d.grade_code", "city": "d.city",
-                     "price": bucket}
+                     "price": price_bucket_sql("d.price_fen")}
         filtered = [facet for facet in FACETS if any(c.facet == facet for c in clauses)]
         flagged = filtered if flag_all or len(filtered) == 1 else []
 
@@ -676,20 +675,69 @@ class DatabaseBackend(SearchBackend):
             "conditions": {facet: self._where([c for c in clauses if c.facet == facet]) for facet in filtered},
         }
 
-    def _facets(self, tables, clauses, cells: bool = False) -> tuple[dict[str, list[dict]], int]:
+    def _facets(self, source, clauses, cells: bool = False) -> tuple[dict[str, list[dict]], int]:
         """All five facets and the total in one statement (see `_facets_statement`)."""
-        sql, params = self._facets_statement(tables, clauses, cells=cells)
+        sql, params = self._facets_statement(source, clauses, cells=cells)
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         return self._facet_results(rows)
 
-    def _facets_statement(self, tables, clauses, cells: bool = False) -> tuple[str, list]:
-        """The statement counting all five facets and the total, as (facet, value, count) rows; a
-        facet ignores its own filter.
+    def _cell_source(self, query: SearchQuery) -> tuple[str, list]:
+        """The facet cells as rows that look like documents (`n` documents each), so the facet
+        statement filters and groups them as it does documents.
 
-        `cells`: `tables` is the facet cell table (same column names as the documents, and a
-        price bucket instead of the price), whose rows each count `documents` documents.
+        A cell's price is the lower bound of its price step: a price range holds for every price
+        of a step or for none, unless the step holds a bound of the range that is not a step bound
+        (an edge step; a maximum of 2000 yuan is one, as it takes 2000.00 but not 2000.01). The
+        cells of an edge step get a price just outside the range, so they count only for the price
+        facet (which ignores the range); its documents within the range are read from the index
+        and added (n = 1) with their own price, and subtracted again (n = -1) with that outside
+        price, so that the price facet counts them once.
+        """
+        low, high = query.min_price_fen, query.max_price_fen
+        edges: dict[int, tuple[int | None, int]] = {}  # step's lower bound -> (its upper bound, a price outside)
+        if low is not None:
+            step_low, step_high = price_step(low)
+            if low != step_low:
+                edges[step_low] = (step_high, low - 1)
+        if high is not None:
+            step_low, step_high = price_step(high)
+            if step_high is None or high + 1 != step_high:
+                edges.setdefault(step_low, (step_high, high + 1))
+        cell_price, params = "c.price_step", []
+        if edges:
+            cell_price = "CASE " + " ".join("WHEN c.price_step = %s THEN %s" for _ in edges) + " ELSE c.price_step END"
+            params = [value for step_low, (_high, outside) in edges.items() for value in (step_low, outside)]
+        columns = ("category_id", "category_path", "kind", "grade_code", "city", "certified", "inspected")
+        source = (f"SELECT {', '.join(f'c.{name}' for name in columns)}, {cell_price} AS price_fen, "
+                  f"c.documents AS n FROM {FACET_CELL_TABLE} c")
+        if edges:
+            in_step, in_step_params, outside_cases, outside_params = [], [], [], []
+            for step_low, (step_high, outside) in edges.items():
+                condition = "d.price_fen >= %s" + ("" if step_high is None else " AND d.price_fen < %s")
+                bounds = [step_low] + ([] if step_high is None else [step_high])
+                in_step.append(f"({condition})")
+                in_step_params += bounds
+                outside_cases.append(f"WHEN {condition} THEN %s")
+                outside_params += [*bounds, outside]
+            in_range = ["d.price_fen >= %s"] * (low is not None) + ["d.price_fen <= %s"] * (high is not None)
+            where = f"({' OR '.join(in_step)}) AND {' AND '.join(in_range)}"
+            where_params = in_step_params + [bound for bound in (low, high) if bound is not None]
+            document_columns = ", ".join("COALESCE(d.category_path, '')" if name == "category_path" else f"d.{name}"
+                                         for name in columns)
+            for price, n, price_params in (("d.price_fen", "1", []),
+                                           (f"CASE {' '.join(outside_cases)} END", "-1", outside_params)):
+                source += (f" UNION ALL SELECT {document_columns}, {price}, {n} FROM {DOCUMENT_TABLE} d "
+                           f"WHERE {where}")
+                params += price_params + where_params
+        return f"({source}) d", params
+
+    def _facets_statement(self, source, clauses, cells: bool = False) -> tuple[str, list]:
+        """The statement counting all five facets and the total, as (facet, value, count) rows; a
+        facet ignores its own filter. `source` is the FROM clause (SQL and parameters).
+
+        `cells`: the source is `_cell_source`, whose rows each count `n` documents.
 
         The matching rows are read once and grouped by (category path, kind, grade, city, price
         bucket): a few thousand groups at most, from which each facet and the total are summed.
@@ -699,11 +747,13 @@ class DatabaseBackend(SearchBackend):
         - with one such facet, the one pass reads that wider set and also groups by whether the
           facet's filter holds (the other facets and the total sum only the groups where it does);
         - with two or more, each of them counts its own set in a plain GROUP BY, and the pass
-          over the matching rows serves the rest.
+          over the matching rows serves the rest (flagging them all in one pass instead cost
+          twice as much over the cells: every row then feeds all six groupings).
         """
-        plan = self._facet_plan(clauses, cells=cells)
+        tables, source_params = source
+        plan = self._facet_plan(clauses)
         flagged, value_sql, holding = plan["flagged"], plan["value_sql"], plan["holding"]
-        count = "SUM(d.documents)" if cells else "COUNT(*)"
+        count = "SUM(d.n)" if cells else "COUNT(*)"
         select = [value_sql[facet] for facet in FACETS]
         columns = list(FACETS)
         params: list = []
@@ -713,10 +763,10 @@ class DatabaseBackend(SearchBackend):
             columns.append(f"f_{facet}")
             params.extend(flag_params)
         where, where_params = self._where([c for c in clauses if not c.facet or c.facet not in flagged])
-        params.extend(where_params)
+        params.extend(source_params + where_params)
         named = ", ".join(f"{sql} AS {name}" for sql, name in zip(select, columns, strict=True))
         if self.connection.vendor == "postgresql":
-            rows_sql = f"SELECT {named}{', d.documents AS n' if cells else ''} FROM {tables} WHERE {where}"
+            rows_sql = f"SELECT {named}{', d.n AS n' if cells else ''} FROM {tables} WHERE {where}"
             parts = [_grouping_sets(f"({rows_sql}) s", {facet: facet for facet in plan["served"]}, holding,
                                     "SUM(n)" if cells else "COUNT(*)")]
             prefix = ""
@@ -737,7 +787,7 @@ class DatabaseBackend(SearchBackend):
             value = value_sql[facet]
             parts.append(f"SELECT '{facet}' AS facet, CAST({value} AS TEXT) AS value, {count} AS n "
                          f"FROM {tables} WHERE {own_where} GROUP BY {value}")
-            params.extend(own_params)
+            params.extend(source_params + own_params)
         return prefix + " UNION ALL ".join(parts), params
 
     @staticmethod

@@ -1,11 +1,13 @@
 """What only the database backend does: engine structures, the capped total, typo fallback on PostgreSQL."""
+import random
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 from django.db import OperationalError, connection
 
 from search.backends import database as database_module
-from search.backends.base import SearchQuery, SearchUnavailable
+from search.backends.base import FACETS, PRICE_STEPS, SearchQuery, SearchUnavailable, price_bucket, price_step
 from search.backends.database import DatabaseBackend
 from search.schema import DOCUMENT_TABLE, FTS_TABLE
 from search.selectors import listing_cards
@@ -162,9 +164,14 @@ def test_the_facet_cells_count_the_documents_through_every_kind_of_write(backend
 
 
 def test_searches_without_words_count_facets_from_the_cells(backend, django_assert_max_num_queries):
-    """Browsing facets (no words, radius or price range) are sums over the cells: changing a cell's
-    count shows in the facets, so they were not counted from the documents."""
+    """Browsing facets (no words or radius) are sums over the cells: changing a cell's count shows
+    in the facets, so they were not counted from the documents. A price range on step bounds is
+    answered by the cells too; in an edge step the documents count, and the cells only for the
+    price facet (which ignores the range)."""
     from search.models import ListingSearchFacetCell
+
+    def yuan(fen):
+        return Decimal(fen) / 100
 
     before = backend.search(SearchQuery(kind="second_hand"))
     cell = ListingSearchFacetCell.objects.filter(kind="second_hand").order_by("pk").first()
@@ -173,9 +180,96 @@ def test_searches_without_words_count_facets_from_the_cells(backend, django_asse
     city = {e["value"]: e["count"] for e in after.facets["city"]}
     assert city[cell.city] == {e["value"]: e["count"] for e in before.facets["city"]}[cell.city] + 1000
     assert after.total == before.total + 1000
-    # A price range (not a cell column) counts the documents themselves.
-    priced = backend.search(SearchQuery(kind="second_hand", max_price=Decimal("9999999")))
-    assert priced.total == before.total
+
+    low, high = price_step(cell.price_step)
+    on_bounds = SearchQuery(kind="second_hand", min_price=yuan(low), max_price=yuan(high - 1) if high else None)
+    kinds = {e["value"]: e["count"] for e in backend.search(on_bounds).facets["kind"]}
+    assert kinds["second_hand"] == _reference(on_bounds)["kind"]["second_hand"] + 1000
+
+    edge = SearchQuery(kind="second_hand", min_price=yuan(low + 1))  # the cell's step is an edge step
+    results, expected = backend.search(edge), _reference(edge)
+    assert results.total == expected["total"]
+    prices = {e["value"]: e["count"] for e in results.facets["price"]}
+    assert prices[price_bucket(cell.price_step)] == expected["price"][price_bucket(cell.price_step)] + 1000
+
+
+def _reference(query: SearchQuery) -> dict:
+    """The total and facets of a search without words, counted in Python from the documents."""
+    from listings.models import Category
+    from listings.selectors import descendant_ids
+    from search.models import ListingSearchDocument
+
+    subtree = set()
+    if query.category is not None:
+        subtree = set(descendant_ids(query.category, {c.pk: c for c in Category.objects.all()}))
+    low, high = query.min_price_fen, query.max_price_fen
+    columns = {"kind": "kind", "grade": "grade_code", "city": "city"}
+
+    def holds(doc, skip=None):
+        if query.certified is not None and doc.certified != query.certified:
+            return False
+        if query.inspected is not None and doc.inspected != query.inspected:
+            return False
+        checks = {
+            "category": query.category is None or doc.category_id in subtree,
+            "kind": query.kind is None or doc.kind == query.kind,
+            "grade": query.grade is None or doc.grade_code == query.grade,
+            "city": query.city is None or doc.city == query.city,
+            "price": (low is None or doc.price_fen >= low) and (high is None or doc.price_fen <= high),
+        }
+        return all(held for facet, held in checks.items() if facet != skip)
+
+    documents = list(ListingSearchDocument.objects.all())
+    expected = {"total": sum(holds(doc) for doc in documents)}
+    for facet in FACETS:
+        counts = Counter()
+        for doc in (doc for doc in documents if holds(doc, skip=facet)):
+            if facet == "category":
+                counts.update(int(c) for c in (doc.category_path or "").split())
+            elif facet == "price":
+                counts[price_bucket(doc.price_fen)] += 1
+            elif getattr(doc, columns[facet]):
+                counts[getattr(doc, columns[facet])] += 1
+        expected[facet] = dict(counts)
+    return expected
+
+
+def _random_queries(count: int, seed: int) -> list[dict]:
+    """Filters and price ranges of every shape: on step bounds, one fen off them, inside one
+    step, open-ended, empty, at a listed price exactly."""
+    rng = random.Random(seed)
+    bounds = list(PRICE_STEPS[:14]) + [1, 99, 101, 4999, 5001, 10001, 15000, 19999, 200001, 123456]
+    queries = []
+    for _ in range(count):
+        filters = {}
+        for name, values in (("kind", ["second_hand", "remanufactured", "refurbished"]), ("city", ["深圳市", "广州市", "南宁市"]),
+                             ("grade", ["A", "B", "C"]), ("certified", [True, False]), ("inspected", [True, False]),
+                             ("category", ["phones", "phones-tablets", "books"])):
+            if rng.random() < 0.3:
+                filters[name] = rng.choice(values)
+        low, high = rng.choice(bounds + [None]), rng.choice(bounds + [None, 10**9])
+        if low is not None and high is not None and rng.random() < 0.8:
+            low, high = min(low, high), max(low, high)
+        filters.update(min_fen=low, max_fen=high)
+        queries.append(filters)
+    return queries
+
+
+@pytest.mark.parametrize("filters", _random_queries(40, seed=12))
+def test_cell_facets_equal_a_recount_of_the_documents_for_any_filters_and_price_range(backend, filters):
+    from listings.models import Category
+
+    kwargs = {name: value for name, value in filters.items() if name not in ("min_fen", "max_fen")}
+    if "category" in kwargs:
+        kwargs["category"] = Category.objects.get(slug=kwargs["category"]).pk
+    for name, fen in (("min_price", filters["min_fen"]), ("max_price", filters["max_fen"])):
+        if fen is not None:
+            kwargs[name] = Decimal(fen) / 100
+    query = SearchQuery(**kwargs)
+    results, expected = backend.search(query), _reference(query)
+    assert results.total == expected["total"]
+    for facet in FACETS:
+        assert {e["value"]: e["count"] for e in results.facets[facet]} == expected[facet], facet
 
 
 @pytest.mark.parametrize("filters", [
