@@ -33,8 +33,8 @@ class ListingSearchDocument(models.Model):
     identifiers = models.TextField(blank=True)
     category_tokens = models.TextField(blank=True)
     category_id = models.BigIntegerField()
-    # The listing's category and its ancestors (the ids of its ListingSearchCategory rows),
-    # space-joined: the category facet groups by it without a join (migration 0003 fills old rows).
+    # The listing's category and its ancestors, space-joined: the category facet groups by it
+    # without a join (migration 0003 filled old rows).
     category_path = models.TextField(null=True, blank=True)
     kind = models.CharField(max_length=20)
     grade_code = models.CharField(max_length=16, blank=True)
@@ -70,23 +70,6 @@ class ListingSearchDocument(models.Model):
 
     def __str__(self):
         return f"search document of listing {self.listing_id}"
-
-
-class ListingSearchCategory(models.Model):
-    """A document's category and each of its ancestors: filter and facet by any level of the tree."""
-
-    document = models.ForeignKey(ListingSearchDocument, on_delete=models.CASCADE, related_name="categories")
-    category_id = models.BigIntegerField()
-
-    class Meta:
-        verbose_name = _("listing search category")
-        verbose_name_plural = _("listing search categories")
-        constraints = [
-            models.UniqueConstraint(fields=["category_id", "document"], name="search_category_document_unique"),
-        ]
-
-    def __str__(self):
-        return f"{self.document_id} in {self.category_id}"
 
 
 class ListingSearchFacetCell(models.Model):

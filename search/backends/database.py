@@ -1,8 +1,8 @@
 """The database backend: works on the project's own database, with no extra service.
 
 Index data lives in search.models, written when a listing changes and never recomputed per
-query: one ListingSearchDocument per active listing, one ListingSearchCategory row per category
-level, and ListingSearchFacetCell counts (documents per combination of facet values). Text
+query: one ListingSearchDocument per active listing (with its category path: the category and its
+ancestors), and ListingSearchFacetCell counts (documents per combination of facet values). Text
 matching uses the engine's full-text index:
 
 - SQLite: FTS5 (external content, kept in step by triggers), ranked by bm25 with column weights
@@ -47,7 +47,7 @@ from search.backends.base import (
     sort_facet_values,
 )
 from search.highlight import highlights
-from search.models import ListingSearchCategory
+from search.models import ListingSearchFacetCell
 from search.schema import (
     DOCUMENT_TABLE,
     FACET_CELL_KEY,
@@ -63,7 +63,6 @@ from search.text import clean, expand, latin_words, normalize, query_tokens, ste
 
 logger = logging.getLogger("search.database")
 
-CATEGORY_TABLE = ListingSearchCategory._meta.db_table
 LISTING_TABLE = Listing._meta.db_table
 # The columns a facet row leaves empty in a statement that returns hits too (listing id, score,
 # distance, title, description, then the card).
@@ -283,7 +282,6 @@ class DatabaseBackend(SearchBackend):
 
     def clear(self) -> None:
         with _unavailable_on_database_error(), transaction.atomic(using=self.using), self.connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {CATEGORY_TABLE}")
             cursor.execute(f"DELETE FROM {DOCUMENT_TABLE}")
             cursor.execute(f"DELETE FROM {FACET_CELL_TABLE}")
 
@@ -302,7 +300,7 @@ class DatabaseBackend(SearchBackend):
             if self.connection.vendor == "postgresql":
                 # Fresh statistics, so the planner uses the GIN index for selective words.
                 with self.connection.cursor() as cursor:
-                    cursor.execute(f"ANALYZE {DOCUMENT_TABLE}, {CATEGORY_TABLE}, {FACET_CELL_TABLE}")
+                    cursor.execute(f"ANALYZE {DOCUMENT_TABLE}, {FACET_CELL_TABLE}")
         if self.connection.vendor == "postgresql" and not self.connection.in_atomic_block:
             # The visibility map, so that index-only scans need not visit the rows they cover
             # (VACUUM cannot run in a transaction; autovacuum does it later otherwise). The first
@@ -321,7 +319,6 @@ class DatabaseBackend(SearchBackend):
             for start in range(0, len(ids), BATCH_SIZE):
                 chunk = ids[start:start + BATCH_SIZE]
                 marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(f"DELETE FROM {CATEGORY_TABLE} WHERE document_id IN ({marks})", chunk)
                 # RETURNING: the rows this statement removed, not those a concurrent write already did.
                 cursor.execute(f"DELETE FROM {DOCUMENT_TABLE} WHERE listing_id IN ({marks}) RETURNING {facet_cell_key_sql()}", chunk)
                 cells.subtract(_cell_key(row) for row in cursor.fetchall())
@@ -329,7 +326,7 @@ class DatabaseBackend(SearchBackend):
 
     def _insert(self, documents: list[dict]) -> Counter:
         """Insert these documents (COPY on PostgreSQL); returns their facet cells as positive counts."""
-        rows, categories, cells = [], [], Counter()
+        rows, cells = [], Counter()
         now, adapt = timezone.now(), self.connection.ops.adapt_datetimefield_value
         for doc in documents:
             lat, lon = doc["location"] if doc.get("location") else (None, None)
@@ -346,9 +343,7 @@ class DatabaseBackend(SearchBackend):
             ))
             cells[_cell_key((category_ids[0], path, doc["kind"], grade, city, price_step(doc["price_fen"])[0],
                              certified, inspected))] += 1
-            categories.extend((doc["id"], category_id) for category_id in category_ids)
         self._write(DOCUMENT_TABLE, DOCUMENT_COLUMNS, rows)
-        self._write(CATEGORY_TABLE, ("document_id", "category_id"), categories)
         return cells
 
     def _write(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -826,7 +821,9 @@ class DatabaseBackend(SearchBackend):
                 out.append(text)
 
         with _unavailable_on_database_error():
-            indexed = ListingSearchCategory.objects.using(self.using).values("category_id").distinct()
+            # Categories holding an indexed listing, themselves or below: the cells' category paths.
+            paths = ListingSearchFacetCell.objects.using(self.using).values_list("category_path", flat=True).distinct()
+            indexed = {int(category_id) for path in paths for category_id in path.split()}
             for category in Category.objects.using(self.using).filter(pk__in=indexed).order_by("position", "id"):
                 for name in (category.name_zh, category.name_en):
                     if name and normalize(name).startswith(normalized):
