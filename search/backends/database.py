@@ -86,6 +86,24 @@ def _cell_key(row) -> tuple:
     return (int(category_id), path or "", kind, grade or "", city or "", int(step), bool(certified), bool(inspected))
 
 
+def _capped(count: int) -> tuple[int, bool]:
+    """A count as the API reports a total: exact up to TOTAL_CAP, a lower bound beyond it."""
+    return (TOTAL_CAP, False) if count > TOTAL_CAP else (count, True)
+
+
+def _page_total(query: SearchQuery, hits_on_page: int, matched: int) -> tuple[int, bool]:
+    """The total of a search whose facets counted `matched` rows: a short page that is not past
+    the end knows it exactly; otherwise the facets' count, capped."""
+    if hits_on_page < query.page_size and (hits_on_page or query.offset == 0):
+        return query.offset + hits_on_page, True
+    return _capped(matched)
+
+
+def _page_order(order: str) -> str:
+    """An ORDER BY over the document's columns (`d.`), over those of the page CTE (`p.`) instead."""
+    return ", ".join(f"p.{term}" for term in order.replace("d.", "").split(", "))
+
+
 def _grouping_sets(source: str, value_sql: dict[str, str], holding, count: str, padding: str = "") -> str:
     """PostgreSQL: the total and each facet's (value, count) rows in one pass over `source`.
 
@@ -419,8 +437,6 @@ class DatabaseBackend(SearchBackend):
                                          (distance_sql, distance_params))
         where, where_params = self._where(clauses)
         order = self._order(query, bool(groups))
-        # Without words or radius every filter is a facet cell column (the price, nearly): count cells.
-        by_cells = not groups and not radius
         if isinstance(dialect, _PostgreSQL):
             return self._search_without_words(query, tables, clauses, (where, where_params), order,
                                               (distance_sql, distance_params))
@@ -443,14 +459,11 @@ class DatabaseBackend(SearchBackend):
             )
             for row in rows
         ]
+        # Without words or radius every filter is a facet cell column (the price, nearly): count cells.
+        by_cells = not groups and not radius
         source = self._cell_source(query) if by_cells else (tables, [])
         facets, matched = self._facets(source, clauses, cells=by_cells)
-        if len(rows) < query.page_size and (rows or query.offset == 0):
-            total, exact = query.offset + len(rows), True
-        elif matched is not None:
-            total, exact = (TOTAL_CAP, False) if matched > TOTAL_CAP else (matched, True)
-        else:
-            total, exact = self._count(tables, where, where_params)
+        total, exact = _page_total(query, len(rows), matched)
         return SearchResults(hits=hits, total=total, total_is_exact=exact, facets=facets)
 
     def _search_without_words(self, query, tables, clauses, where, order, distance) -> SearchResults:
@@ -463,10 +476,9 @@ class DatabaseBackend(SearchBackend):
             f"0.0 AS score, {distance_sql} AS distance FROM {tables} WHERE {where_sql} ORDER BY {order} LIMIT %s OFFSET %s"
         )
         facets_sql, facets_params = self._facets_statement(self._cell_source(query), clauses, cells=True)
-        page_order = ", ".join(f"p.{term}" for term in order.replace("d.", "").split(", "))
         sql = (
             f"WITH page AS ({page_sql}) "
-            f"SELECT 'hit', NULL, ROW_NUMBER() OVER (ORDER BY {page_order}), p.listing_id, p.score, p.distance, "
+            f"SELECT 'hit', NULL, ROW_NUMBER() OVER (ORDER BY {_page_order(order)}), p.listing_id, p.score, p.distance, "
             f"NULL, NULL, {card_columns_sql('l')} FROM page p JOIN {LISTING_TABLE} l ON l.id = p.listing_id "
             f"UNION ALL SELECT f.facet, f.value, f.n{HIT_PADDING} FROM ({facets_sql}) f (facet, value, n)"
         )
@@ -475,10 +487,7 @@ class DatabaseBackend(SearchBackend):
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         hits, cards, facets, matched = self._page_and_facets(rows, [])
-        if len(hits) < query.page_size and (hits or query.offset == 0):
-            total, exact = query.offset + len(hits), True
-        else:
-            total, exact = (TOTAL_CAP, False) if matched > TOTAL_CAP else (matched, True)
+        total, exact = _page_total(query, len(hits), matched)
         return SearchResults(hits=hits, total=total, total_is_exact=exact, facets=facets, cards=cards)
 
     def _search_one_pass(self, query, groups, tables, clauses, score, distance) -> SearchResults:
@@ -531,10 +540,9 @@ class DatabaseBackend(SearchBackend):
             matching = f"SELECT * FROM ({matching} OFFSET 0) b WHERE distance <= %s"
             params.append(radius)
         holding = plan["holding"]
-        order = self._order(query, bool(groups)).replace("d.", "")
-        page_order = ", ".join(f"p.{term}" for term in order.split(", "))
+        order = self._order(query, bool(groups))
         parts = [
-            "SELECT 'hit' AS facet, NULL AS value, ROW_NUMBER() OVER (ORDER BY " + page_order + ") AS n, "
+            f"SELECT 'hit' AS facet, NULL AS value, ROW_NUMBER() OVER (ORDER BY {_page_order(order)}) AS n, "
             f"p.listing_id, p.score, p.distance, d.title, d.description, {card_columns_sql('l')} "
             f"FROM page p JOIN {DOCUMENT_TABLE} d ON d.listing_id = p.listing_id JOIN {LISTING_TABLE} l ON l.id = p.listing_id",
             _grouping_sets("m", {facet: facet for facet in plan["served"]}, holding, "COUNT(*)", padding=HIT_PADDING),
@@ -549,14 +557,14 @@ class DatabaseBackend(SearchBackend):
         sql = (
             f"WITH m AS MATERIALIZED ({matching}), "
             f"page AS (SELECT listing_id, published_at, price_fen, score, distance FROM m WHERE {holding()} "
-            f"ORDER BY {order} LIMIT %s OFFSET %s) "
+            f"ORDER BY {order.replace('d.', '')} LIMIT %s OFFSET %s) "
             + " UNION ALL ".join(parts)
         )
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         hits, cards, facets, matched = self._page_and_facets(rows, groups)
-        total, exact = (TOTAL_CAP, False) if matched > TOTAL_CAP else (matched, True)
+        total, exact = _capped(matched)
         return SearchResults(hits=hits, total=total, total_is_exact=exact, facets=facets, cards=cards)
 
     def _page_and_facets(self, rows, groups) -> tuple[list[SearchHit], dict[int, dict], dict, int]:
@@ -644,13 +652,6 @@ class DatabaseBackend(SearchBackend):
         if query.sort == "relevance" and has_text:
             return f"score DESC, {newest}"
         return newest
-
-    def _count(self, tables, where, params) -> tuple[int, bool]:
-        sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {tables} WHERE {where} LIMIT %s) capped"
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql, params + [TOTAL_CAP + 1])
-            count = cursor.fetchone()[0]
-        return (TOTAL_CAP, False) if count > TOTAL_CAP else (count, True)
 
     def _facet_plan(self, clauses, flag_all: bool = False) -> dict:
         """How the facets are counted; see `_facets_statement` and `_search_one_pass`."""
