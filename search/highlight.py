@@ -29,6 +29,7 @@ from search.text import (
     isbn_forms,
     sub_words,
     term_of,
+    to_simplified,
 )
 
 SNIPPET_CHARS = 120
@@ -64,7 +65,7 @@ def _normalized_with_offsets(text: str) -> tuple[str, list[int] | range]:
         for index, char in enumerate(text):
             offsets.extend([index] * len(_char_table[ord(char)]))
     if HAN_RE.search(normalized):
-        converted = zhconv.convert(normalized, "zh-cn")
+        converted = to_simplified(normalized)  # cached by chunk: descriptions repeat their phrases
         # Phrase conversions that change length would shift offsets: convert character by character.
         normalized = converted if len(converted) == len(normalized) else "".join(
             zhconv.convert(ch, "zh-cn")[:1] or ch for ch in normalized

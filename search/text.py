@@ -85,8 +85,13 @@ def normalize(text: str) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text).lower()
     if HAN_RE.search(text):
-        text = "".join(map(_to_simplified, _CONVERSION_BREAK.split(text)))
+        text = to_simplified(text)
     return text
+
+
+def to_simplified(text: str) -> str:
+    """zhconv's zh-cn conversion of a normalized text, chunk by cached chunk."""
+    return "".join(map(_to_simplified, _CONVERSION_BREAK.split(text)))
 
 
 @lru_cache(maxsize=65536)  # listings repeat their phrases: convert each once
