@@ -12,7 +12,7 @@ from itertools import islice
 from django.db import connections
 
 from listings.models import Listing, ListingState
-from search.documents import active_id_batches, build_documents, iter_documents
+from search.documents import active_id_batches, build_documents, iter_documents, listings_for_documents
 
 ID_BATCH = 500
 # Batches handed to the pool and not yet taken by the caller, per worker: enough that no worker
@@ -33,8 +33,7 @@ def _forget_inherited_connections() -> None:
 
 
 def _build(ids: list[int]) -> list[dict]:
-    listings = list(Listing.objects.filter(pk__in=ids).order_by("pk"))
-    return build_documents(listings)
+    return build_documents(listings_for_documents(ids))
 
 
 def _id_batches(batch_size: int) -> Iterator[list[int]]:

@@ -154,3 +154,15 @@ def test_a_rebuild_reads_the_active_listings_category_by_category(corpus):
     assert all(len(batch) <= 3 and len({category_of[i] for i in batch}) == 1 for batch in batches)
     order = [category_of[batch[0]] for batch in batches]
     assert order == sorted(order)
+
+
+def test_a_rebuild_batch_loads_only_the_fields_its_documents_read(corpus, django_assert_num_queries):
+    """Documents from the trimmed rows equal those from whole rows, with no query per listing
+    for a deferred field (listings, categories, certificates: three queries per batch)."""
+    from search.documents import build_documents, listings_for_documents
+
+    ids = sorted(corpus.id(key) for key in corpus.active())
+    with django_assert_num_queries(3):
+        trimmed = build_documents(listings_for_documents(ids))
+    assert trimmed == build_documents(list(Listing.objects.filter(pk__in=ids).order_by("pk")))
+    assert len(trimmed) == len(ids)
