@@ -13,8 +13,9 @@ from search.text import identifier_tokens, index_tokens, normalize, stem
 
 # Attribute keys whose values are codes: indexed whole and in every normalized form.
 IDENTIFIER_ATTRIBUTES = ("isbn", "oe_number", "oe_part_number", "part_number", "model", "model_number", "mpn")
-# The listing fields `build_documents` reads. A rebuild loads only these: the rest (three more
-# timestamps, two JSON lists, the suspension text) cost a third of the loading time and no search.
+# The listing fields `build_documents` reads. A rebuild loads only these: loading rows is about a
+# third of a rebuild worker's time, and the rest (three more timestamps, two JSON lists, the
+# suspension text) feed no search.
 DOCUMENT_FIELDS = (
     "id", "state", "category_id", "kind", "title", "description", "attributes", "price", "city",
     "district", "latitude", "longitude", "grade_code", "grade_source", "published_at", "created_at",
