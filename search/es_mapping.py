@@ -74,12 +74,12 @@ def document_class() -> type[Document]:
         inspected = Boolean()
         published_at = Date()
         state = Keyword()
-        # Completions. Inputs arrive normalized (search.text.normalize), so the prebuilt keyword
-        # analyzer gives a case- and width-insensitive prefix match; weights put the newest first.
-        # A completion returns one option per document, hence one field per kind of match:
-        # whole titles, and title words and identifiers (category names come from the database).
+        # Whole-title completions. Inputs arrive normalized (search.text.normalize), so the
+        # prebuilt keyword analyzer gives a case- and width-insensitive prefix match; weights put
+        # the newest first. Titles with a word that starts with the prefix are a `prefix` query
+        # on title_tokens and identifiers instead of a second completion field: one input per
+        # title word made that field about 70% of the node's indexing work (docs/bench.md).
         suggest = Completion(analyzer="keyword", search_analyzer="keyword")
-        suggest_words = Completion(analyzer="keyword", search_analyzer="keyword")
 
         class Meta:
             dynamic = "strict"

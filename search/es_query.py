@@ -158,15 +158,21 @@ def msearch_lines(bodies: dict[str, dict]) -> list[dict]:
 
 
 def compile_suggest(prefix: str, limit: int, word: str = "") -> dict:
-    """Completions of a normalized prefix: whole titles, and titles with a word that starts with
-    `word` (the prefix as an index term); plus the indexed categories, whose names the backend
-    matches from the database."""
-    suggesters = {"titles": {"prefix": prefix, "completion": {"field": "suggest", "size": limit, "skip_duplicates": True}}}
-    if word:
-        suggesters["words"] = {"prefix": word, "completion": {"field": "suggest_words", "size": limit * 2}}
-    return {
+    """Completions of a normalized prefix: whole titles (the completion suggester), and as hits,
+    newest first, titles with a word or identifier that starts with `word` (the prefix as an
+    index term, as the database backend's `term:*A` query); plus the indexed categories, whose
+    names the backend matches from the database. The word match is a post_filter so that the
+    category aggregation still counts every document."""
+    body = {
         "size": 0,
         "_source": ["title"],
-        "suggest": suggesters,
+        "suggest": {"titles": {"prefix": prefix, "completion": {"field": "suggest", "size": limit, "skip_duplicates": True}}},
         "aggs": {"categories": {"terms": {"field": "category_ids", "size": CATEGORY_LIMIT}}},
     }
+    if word:
+        body["size"] = limit * 2
+        body["post_filter"] = Q("bool", should=[Q("prefix", title_tokens=word), Q("prefix", identifiers=word)],
+                                minimum_should_match=1).to_dict()
+        body["sort"] = TIE_BREAK
+        body["track_total_hits"] = False
+    return body

@@ -96,9 +96,6 @@ def to_source(document: dict) -> dict:
     title = document.get("title_normalized") or normalize(document.get("title") or "")
     if title.strip():
         source["suggest"] = {"input": [title.strip()], "weight": weight}
-    words = " ".join((document.get("title_tokens") or "", document.get("identifiers") or "")).split()
-    if words:
-        source["suggest_words"] = {"input": list(dict.fromkeys(words)), "weight": weight}
     return source
 
 
@@ -507,7 +504,8 @@ class ElasticsearchBackend(SearchBackend):
             for name in (category.name_zh, category.name_en):
                 if name and normalize(name).startswith(normalized):
                     add(name)
-        for suggester in ("titles", "words"):
-            for option in response["suggest"].get(suggester, [{"options": []}])[0]["options"]:
-                add((option.get("_source") or {}).get("title"))
+        for option in response["suggest"]["titles"][0]["options"]:
+            add((option.get("_source") or {}).get("title"))
+        for hit in response["hits"]["hits"]:
+            add((hit.get("_source") or {}).get("title"))
         return out

@@ -300,6 +300,12 @@ def test_suggest_completes_category_names_and_titles(search_backend, corpus):
     assert len(search_backend.suggest("i", limit=3)) == 3
 
 
+def test_suggest_completes_a_word_inside_a_title(search_backend, corpus):
+    assert "组装台式电脑 i5-12400 RTX3060 主机" in search_backend.suggest("rtx")
+    assert "苹果 iPhone12 64G 白色" in search_backend.suggest("iph", limit=20)
+    assert search_backend.suggest("rtx3070") == []
+
+
 def test_suggest_normalizes_the_prefix(search_backend, corpus):
     assert search_backend.suggest("ＩＰＨ") == search_backend.suggest("iph")
 
