@@ -57,6 +57,8 @@ from search.schema import (
     fill_facet_cells,
     has_pg_trgm,
     price_bucket_sql,
+    resume_sqlite_fts,
+    suspend_sqlite_fts,
 )
 from search.selectors import CARD_COLUMN_COUNT, card_columns_sql, card_from_row
 from search.text import clean, expand, latin_words, normalize, query_tokens, stem
@@ -314,13 +316,18 @@ class DatabaseBackend(SearchBackend):
     def rebuild(self, documents_iter: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
         """Replace everything in one transaction: searches see the old index until the commit."""
         count = 0
+        sqlite = self.connection.vendor == "sqlite"
         with _unavailable_on_database_error(), transaction.atomic(using=self.using):
+            if sqlite:
+                suspend_sqlite_fts(self.connection)
             self.clear()
             for batch in _batches(documents_iter, BATCH_SIZE):
                 self._insert(batch)
                 count += len(batch)
                 if progress:
                     progress(count)
+            if sqlite:
+                resume_sqlite_fts(self.connection)
             # One recount at the end instead of a cell update per batch.
             fill_facet_cells(self.connection)
             if self.connection.vendor == "postgresql":

@@ -60,6 +60,30 @@ def test_the_index_table_follows_deletes_and_updates(backend):
     backend.delete([listing_id])  # deleting what is gone is fine
 
 
+def test_a_rebuild_over_an_index_replaces_it_and_later_writes_still_reach_it(backend):
+    """A second rebuild (SQLite: with the FTS triggers off, then one FTS pass) holds exactly the
+    new documents, and index() and delete() keep the text index in step afterwards."""
+    santi, iphone = backend.corpus.id("b-santi"), backend.corpus.id("p-iphone13")
+    documents = [{**d, "title_tokens": "qiuzhuang"} if d["id"] == santi else d
+                 for d in backend.corpus.documents() if d["id"] != iphone]
+    assert backend.rebuild(documents) == len(documents)
+    assert backend.search(SearchQuery(q="三体")).total == 0
+    assert [h.id for h in backend.search(SearchQuery(q="qiuzhuang")).hits] == [santi]
+    assert iphone not in {h.id for h in backend.search(SearchQuery(q="iphone", page_size=50)).hits}
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:  # raises when the FTS index and the documents differ
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('integrity-check', 1)")
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [DOCUMENT_TABLE])
+            assert cursor.fetchone()[0] == 3
+
+    santi_document = next(d for d in documents if d["id"] == santi)
+    backend.index([{**santi_document, "title_tokens": "zhuangzhou"}])
+    assert backend.search(SearchQuery(q="qiuzhuang")).total == 0
+    assert [h.id for h in backend.search(SearchQuery(q="zhuangzhou")).hits] == [santi]
+    backend.delete([santi])
+    assert backend.search(SearchQuery(q="zhuangzhou")).total == 0
+
+
 def test_a_database_that_cannot_answer_makes_search_unavailable(backend, monkeypatch):
     def broken(*args, **kwargs):
         raise OperationalError("database is locked")
