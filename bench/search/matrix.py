@@ -28,6 +28,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import probes  # bench/search/probes.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
@@ -145,13 +147,13 @@ def summary(reports: list[dict]) -> str:
             modes = report["results"][name]
             cells.append(f"{modes['bare']['p95']} / {modes['search']['p95']} / {modes.get('http', {}).get('p95', '-')}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", "| run | engine | load at start | targets met | rebuild listings/s | peak RSS MiB |",
-              "| --- | --- | --- | ---: | ---: | ---: |"]
+    lines += ["", "| run | engine | load at start | speed probes | targets met | rebuild listings/s | peak RSS MiB |",
+              "| --- | --- | --- | --- | ---: | ---: | ---: |"]
     for report in reports:
         met = sum(1 for check in report["targets"] if check["met"])
         rebuild = report.get("rebuild") or {}
         load = ", ".join(f"{x:.1f}" for x in report["machine"]["load_average_at_start"])
-        lines.append(f"| {report['label']} {report['size']} | {report['engine']} | {load} | "
+        lines.append(f"| {report['label']} {report['size']} | {report['engine']} | {load} | {probes.describe(report['machine'])} | "
                      f"{met} of {len(report['targets'])} | {rebuild.get('per_second', '-')} | "
                      f"{rebuild.get('peak_rss_mb_largest_process', '-')} |")
     missed = [(report, check) for report in reports for check in report["targets"] if not check["met"]]

@@ -40,6 +40,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import probes  # noqa: E402  (bench/search/probes.py, beside this script)
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
@@ -190,7 +191,7 @@ def machine() -> dict:
         pass
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(memory_gb, 1),
-            "python": platform.python_version(), "load_average_at_start": os.getloadavg()}
+            "python": platform.python_version(), "load_average_at_start": os.getloadavg(), "probes": probes.measure(connection)}
 
 
 def engine_version(backend) -> str:
@@ -268,6 +269,7 @@ def markdown(report: dict) -> str:
         f"{report['machine']['memory_gb']} GiB), {report['machine']['platform']}, Python {report['machine']['python']}",
         f"- load average at start: {', '.join(f'{x:.2f}' for x in report['machine']['load_average_at_start'])} "
         "(the machine is shared: figures are upper bounds)",
+        f"- speed probes: {probes.describe(report['machine'])}",
         f"- {report['rounds']} rounds after {report['warmup']} warm-up rounds, queries and modes interleaved round-robin",
         "",
         "| query | bare p50 | bare p95 | bare p99 | search() p50 | search() p95 | search() p99 | HTTP p50 | HTTP p95 | HTTP p99 | hits |",
