@@ -7,7 +7,8 @@ each after a 2 ms pause, as a lone request meets it: an idle vCPU is slow to wak
 import time
 
 
-def _percentile(values: list[float], share: float) -> float:
+def percentile(values: list[float], share: float) -> float:
+    """The value at this share (0 to 1) of the sorted values, nearest rank."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
@@ -27,7 +28,7 @@ def measure(connection) -> dict:
             cursor.fetchone()
             trips.append((time.perf_counter() - started) * 1000)
     return {"python_loop_ms": round(min(loops), 2), "database": connection.vendor,
-            "select_1_ms": {"p50": round(_percentile(trips, 0.5), 3), "p95": round(_percentile(trips, 0.95), 3)}}
+            "select_1_ms": {"p50": round(percentile(trips, 0.5), 3), "p95": round(percentile(trips, 0.95), 3)}}
 
 
 def describe(machine: dict) -> str:

@@ -169,15 +169,9 @@ def start_server(port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start within 30 s")
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def summary(values: list[float]) -> dict:
-    return {"p50": round(percentile(values, 0.50), 2), "p95": round(percentile(values, 0.95), 2),
-            "p99": round(percentile(values, 0.99), 2), "mean": round(statistics.fmean(values), 2), "n": len(values)}
+    return {"p50": round(probes.percentile(values, 0.50), 2), "p95": round(probes.percentile(values, 0.95), 2),
+            "p99": round(probes.percentile(values, 0.99), 2), "mean": round(statistics.fmean(values), 2), "n": len(values)}
 
 
 def machine() -> dict:
