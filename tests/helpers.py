@@ -1,4 +1,8 @@
-"""Assertions shared by test packages."""
+"""Assertions and helpers shared by test packages."""
+import threading
+
+from django.db import connection
+
 
 def assert_error_shape(response, status, type_=None):
     """Every error the API returns has the one shape."""
@@ -10,3 +14,26 @@ def assert_error_shape(response, status, type_=None):
     if type_ is not None:
         assert body["type"] == type_, body
     return body
+
+
+def run_together(*targets, timeout: float = 120) -> list[Exception]:
+    """Run each callable in a thread of its own, all at once, and wait for them; returns the
+    exceptions they raised. Each thread has its own database connection, closed when it ends
+    (tests that use this need `django_db(transaction=True)`: the threads must see committed rows)."""
+    errors: list[Exception] = []
+
+    def run(target):
+        try:
+            target()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), f"a thread was still running after {timeout} s"
+    return errors

@@ -2,11 +2,11 @@
 import threading
 
 import pytest
-from django.db import connection
 
 from listings import lifecycle
 from listings.models import ListingTransition
 from marketplace.errors import Conflict
+from tests.helpers import run_together
 from tests.listings.factories import active, publishable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -14,25 +14,17 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def race(action, listing, actors):
     """Run action(listing, actor) in one thread per actor, released together; returns (wins, conflicts)."""
-    barrier = threading.Barrier(len(actors))
-    results = []
+    barrier, wins = threading.Barrier(len(actors)), []
 
-    def run(actor):
-        try:
-            barrier.wait()
-            action(listing, actor)
-            results.append("won")
-        except Conflict:
-            results.append("conflict")
-        finally:
-            connection.close()
+    def attempt(actor):
+        barrier.wait()
+        action(listing, actor)
+        wins.append(actor)
 
-    threads = [threading.Thread(target=run, args=(actor,)) for actor in actors]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results.count("won"), results.count("conflict")
+    errors = run_together(*(lambda actor=actor: attempt(actor) for actor in actors), timeout=30)
+    unexpected = [error for error in errors if not isinstance(error, Conflict)]
+    assert not unexpected, unexpected
+    return len(wins), len(errors)
 
 
 def test_only_one_of_two_concurrent_reservations_wins():

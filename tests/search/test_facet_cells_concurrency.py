@@ -12,6 +12,7 @@ from search.backends.base import price_step
 from search.backends.database import DatabaseBackend, _cell_key
 from search.schema import fill_facet_cells
 from tests.contract.corpus import create_corpus
+from tests.helpers import run_together
 from tests.search.test_database_backend import _cells
 
 # The document fields that decide its facet cell (search.schema.FACET_CELL_KEY).
@@ -68,27 +69,19 @@ def test_concurrent_moves_between_the_same_cells_never_deadlock_and_keep_counts_
         "first": [[moved(a, b) for a, b in pairs], [a for a, _ in pairs]],
         "second": [[moved(b, a) for a, b in pairs], [b for _, b in pairs]],
     }
-    barrier, errors = threading.Barrier(2), []
+    barrier = threading.Barrier(2)
 
     def seller(name):
         try:
             for _ in range(ROUNDS):
                 for documents in moves[name]:
                     barrier.wait(timeout=30)
-                    DatabaseBackend().index(documents)
-        except Exception as error:  # a deadlock surfaces here as SearchUnavailable
-            errors.append(error)
-            barrier.abort()
-        finally:
-            connection.close()
+                    DatabaseBackend().index(documents)  # a deadlock surfaces as SearchUnavailable
+        except Exception:
+            barrier.abort()  # the other seller stops waiting
+            raise
 
-    threads = [threading.Thread(target=seller, args=(name,)) for name in moves]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert errors == []
+    assert run_together(*(lambda name=name: seller(name) for name in moves)) == []
     counted = _cells()
     fill_facet_cells(connection)
     assert counted == _cells()
