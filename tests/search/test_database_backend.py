@@ -84,6 +84,25 @@ def test_a_rebuild_over_an_index_replaces_it_and_later_writes_still_reach_it(bac
     assert backend.search(SearchQuery(q="zhuangzhou")).total == 0
 
 
+def test_a_rebuild_that_fails_half_way_leaves_the_index_as_it_was(backend):
+    """One transaction: the old documents, the text index and (SQLite) the FTS triggers stay."""
+    def documents_then_failure():
+        yield from backend.corpus.documents()[:3]
+        raise RuntimeError("the database went away while reading listings")
+
+    before = [h.id for h in backend.search(SearchQuery(q="手机", page_size=50)).hits]
+    with pytest.raises(RuntimeError):
+        backend.rebuild(documents_then_failure())
+    assert [h.id for h in backend.search(SearchQuery(q="手机", page_size=50)).hits] == before
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [DOCUMENT_TABLE])
+            assert cursor.fetchone()[0] == 3
+    santi = next(d for d in backend.corpus.documents() if d["id"] == backend.corpus.id("b-santi"))
+    backend.index([{**santi, "title_tokens": "qiuzhuang"}])
+    assert [h.id for h in backend.search(SearchQuery(q="qiuzhuang")).hits] == [santi["id"]]
+
+
 def test_a_database_that_cannot_answer_makes_search_unavailable(backend, monkeypatch):
     def broken(*args, **kwargs):
         raise OperationalError("database is locked")
