@@ -8,9 +8,8 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from search.backends.base import price_step
 from search.backends.database import DatabaseBackend, _cell_key
-from search.schema import fill_facet_cells
+from search.schema import DOCUMENT_TABLE, facet_cell_key_sql, fill_facet_cells
 from tests.contract.corpus import create_corpus
 from tests.helpers import run_together
 from tests.search.test_database_backend import _cells
@@ -21,11 +20,11 @@ ROUNDS = 10
 PAIRS = 10
 
 
-def _cell_of(document: dict) -> tuple:
-    category_ids = [int(c) for c in document["category_ids"]]
-    return _cell_key((category_ids[0], " ".join(str(c) for c in category_ids), document["kind"],
-                      document.get("grade_code") or "", document.get("city") or "",
-                      price_step(document["price_fen"])[0], document.get("certified"), document.get("inspected")))
+def _cells_of_documents() -> dict[int, tuple]:
+    """Each indexed document's facet cell, by the SQL the backend itself counts cells with."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT listing_id, {facet_cell_key_sql()} FROM {DOCUMENT_TABLE}")
+        return {row[0]: _cell_key(row[1:]) for row in cursor.fetchall()}
 
 
 def test_cell_changes_are_written_in_key_order_whatever_order_they_come_in(db):
@@ -56,9 +55,10 @@ def test_concurrent_moves_between_the_same_cells_never_deadlock_and_keep_counts_
     # Pairs of listings in different cells; one seller moves the first of each pair into the
     # second's cell and back, the other the second into the first's, at the same moments: one
     # writer changes cells (A -1, B +1), the other (B -1, A +1), ten pairs a transaction.
+    cell_of = _cells_of_documents()
     by_cell: dict[tuple, list[dict]] = {}
     for document in corpus.documents():
-        by_cell.setdefault(_cell_of(document), []).append(document)
+        by_cell.setdefault(cell_of[document["id"]], []).append(document)
     cells = sorted(by_cell)
     pairs = [(by_cell[a][0], by_cell[b][0]) for a, b in zip(cells[:PAIRS], cells[PAIRS:2 * PAIRS], strict=True)]
 
@@ -85,4 +85,4 @@ def test_concurrent_moves_between_the_same_cells_never_deadlock_and_keep_counts_
     counted = _cells()
     fill_facet_cells(connection)
     assert counted == _cells()
-    assert all(counted[_cell_of(document)] >= 1 for pair in pairs for document in pair)
+    assert all(counted[cell_of[document["id"]]] >= 1 for pair in pairs for document in pair)
