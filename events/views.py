@@ -226,6 +226,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["get"], url_path="audit", pagination_class=None)
     def audit(self, request, pk=None):
         """Every change of the event, its bookings, passes and swaps (organizer, staff)."""
+        _require_signed_in(request)
         event = self._event(pk)
         if not is_staff(request.user):
             require_organizer(request.user, event.organization)
@@ -346,6 +347,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["get"], pagination_class=None)
     def arrivals(self, request, pk=None):
         """Arrivals so far: sellers and visitors, by stall and by hour (members of the organizer, staff)."""
+        _require_signed_in(request)
         event = self._event(pk)
         if not is_staff(request.user):
             require_crew(request.user, event.organization)
@@ -387,6 +389,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(ShareDayReportSerializer(selectors.share_day_report(event)).data)
 
     def _organized_or_staff(self, pk):
+        _require_signed_in(self.request)
         event = self._event(pk)
         if not is_staff(self.request.user):
             require_organizer(self.request.user, event.organization)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import OrganizationKind, Role, VerificationStatus
-from events.models import Event, EventAuditRecord, EventState, Rsvp
+from events.models import Event, EventAuditRecord, Rsvp
 from notifications.models import Notification
 from tests.events.factories import EventFactory, event_payload, member, published, with_stalls
 from tests.factories import OrganizationFactory, UserFactory
