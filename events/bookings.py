@@ -38,7 +38,7 @@ B = BookingStatus
 
 
 def _lock_booking(booking) -> StallBooking:
-    return StallBooking.objects.select_for_update().select_related("stall").get(pk=booking.pk)
+    return StallBooking.objects.select_for_update(of=("self",)).select_related("stall").get(pk=booking.pk)
 
 
 def free_stalls(event) -> list[Stall]:
@@ -283,7 +283,7 @@ def draw_lottery(event, *, actor) -> dict:
         raise Conflict(_("Requests are open until %(time)s: draw after that.")
                        % {"time": local_time(event, event.registration_closes_at)}, code="registration_open")
     entries = {entry.pk: entry for entry in
-               StallBooking.objects.select_for_update().filter(event=event, status=B.REQUESTED)
+               StallBooking.objects.select_for_update(of=("self",)).filter(event=event, status=B.REQUESTED)
                .select_related("holder", "preferred_stall")}
     order = lottery.draw_order(event.lottery_seed, entries)
     free = {stall.number: stall for stall in free_stalls(event)}

@@ -223,7 +223,7 @@ def take_book(copy, *, actor, member=None) -> BookCopy:
     """`member` (by default the actor; a keeper may record a take for a member) takes the copy
     off the shelf and pays its credits. 409 when it is gone or the credits do not suffice."""
     member = member or actor
-    copy = BookCopy.objects.select_for_update().select_related("corner__organization", "record").get(pk=copy.pk)
+    copy = BookCopy.objects.select_for_update(of=("self",)).select_related("corner__organization", "record").get(pk=copy.pk)
     organization = copy.corner.organization
     if member.pk != actor.pk and not can_keep_corner(actor, organization):
         raise NotAllowed(_("Only the school's teachers and administrators record takes for someone else."))

@@ -80,7 +80,7 @@ def notification_context(event, **extra) -> dict:
 
 
 def lock_event(event) -> Event:
-    return Event.objects.select_for_update().select_related("organization").get(pk=event.pk)
+    return Event.objects.select_for_update(of=("self",)).select_related("organization").get(pk=event.pk)
 
 
 def _label(state) -> str:

@@ -174,7 +174,7 @@ def run_matching(event, *, actor, max_ring_size=4) -> SwapMatchingRun:
 
 
 def _lock_ring(ring) -> SwapRing:
-    return SwapRing.objects.select_for_update().select_related("event__organization").get(pk=ring.pk)
+    return SwapRing.objects.select_for_update(of=("self",)).select_related("event__organization").get(pk=ring.pk)
 
 
 @transaction.atomic
