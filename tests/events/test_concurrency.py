@@ -22,7 +22,15 @@ from events.models import (
     StallBooking,
 )
 from marketplace.errors import Conflict
-from tests.events.factories import CommunityFactory, CornerFactory, SchoolFactory, ongoing, published, share_day, student
+from tests.events.factories import (
+    CommunityFactory,
+    CornerFactory,
+    SchoolFactory,
+    ongoing,
+    published,
+    share_day,
+    student,
+)
 from tests.factories import UserFactory
 from tests.helpers import run_together
 
