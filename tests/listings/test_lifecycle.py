@@ -4,9 +4,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from listings import lifecycle
+from listings import eligibility, lifecycle
 from listings.models import ListingState, ListingTransition, SuspensionSource
-from listings.rules import _RULES
 from listings.signals import listing_changed
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from notifications.models import Notification
@@ -92,12 +91,24 @@ def test_publish_without_photo_or_grade_gives_every_reason():
     assert listing.state == S.DRAFT
 
 
+def test_publish_without_photo_or_grade_names_each_reason_by_its_code():
+    listing = ListingFactory(grade_code="")
+    with pytest.raises(Conflict) as caught:
+        lifecycle.publish(listing, actor=listing.seller)
+    assert caught.value.errors == {
+        "photo_required": ["Add at least one photo."],
+        "grade_required": ["Grade the item first: answer the grading questions of its category."],
+    }
+
+
 def test_publish_rules_of_other_apps_are_applied(monkeypatch):
-    monkeypatch.setattr("listings.rules._RULES", [*_RULES, lambda listing: ["Needs a certificate."]])
+    monkeypatch.setattr(eligibility, "_RULES", dict(eligibility._RULES))
+    eligibility.register("needs_certificate", source=eligibility.COMPLIANCE, check=lambda listing: ["Needs a certificate."])
     listing = ListingFactory(grade_code="")
     with pytest.raises(Conflict) as caught:
         lifecycle.publish(listing, actor=listing.seller)
     assert "Needs a certificate." in caught.value.message and "photo" in caught.value.message
+    assert caught.value.errors["needs_certificate"] == ["Needs a certificate."]
 
 
 def test_publish_starts_the_time_to_live(settings):
