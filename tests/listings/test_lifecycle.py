@@ -10,6 +10,7 @@ from listings.signals import listing_changed
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from notifications.models import Notification
 from tests.factories import OrganizationFactory, StaffFactory, UserFactory
+from tests.helpers import assert_error_shape
 from tests.listings.factories import ListingFactory, PhotoFactory, active, publishable
 
 pytestmark = pytest.mark.django_db
@@ -257,3 +258,20 @@ def test_the_seller_is_told_of_reinstatement_in_their_own_language():
     lifecycle.reinstate(listing, actor=StaffFactory())
     notification = Notification.objects.get(recipient=listing.seller, kind="listing_reinstated")
     assert "在售" in notification.body
+
+
+def test_a_draft_deleted_right_after_an_edit_commits_answers_404(client_for, monkeypatch):
+    """Another request deletes the draft between this edit's commit and its answer: 404, not 500."""
+    from listings import services, views
+
+    draft = ListingFactory()
+    edit = services.update_listing
+
+    def edit_then_deleted_elsewhere(listing, **changes):
+        edited = edit(listing, **changes)
+        services.delete_draft(edited, actor=edited.seller)
+        return edited
+
+    monkeypatch.setattr(views.services, "update_listing", edit_then_deleted_elsewhere)
+    response = client_for(draft.seller).patch(f"/api/v1/listings/{draft.pk}/", {"title": "新标题"}, format="json")
+    assert_error_shape(response, 404, "not_found")
