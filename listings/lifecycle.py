@@ -60,7 +60,6 @@ MACHINE = StateMachine(
 
 # States a suspension may start from (and so the states reinstatement may return to).
 SUSPENDABLE = eligibility.ON_SALE
-SUSPENSION_FIELDS = ("suspended_from_state", "suspension_sources", "suspension_reason")
 
 
 def ttl_days() -> int:
@@ -89,9 +88,10 @@ def _apply(locked, to_state, *, actor, reason="", source="", changes=None, then=
         if then is not None:
             then(listing)
 
+    now = timezone.now()
     return MACHINE.apply(
         locked, to_state, audit=audit, notify=signal, checked=False,
-        changes={**changes, "state_changed_at": timezone.now(), "updated_at": timezone.now()},
+        changes={**changes, "state_changed_at": now, "updated_at": now},
     )
 
 
