@@ -32,6 +32,7 @@ from accounts.models import (
 from accounts.permissions import require_org_role
 from accounts.validators import normalize_phone
 from marketplace.errors import Conflict, DomainError, NotAllowed
+from marketplace.transitions import StateMachine, lock
 from notifications.services import notify
 
 INVITATION_TTL = timedelta(days=14)
@@ -44,6 +45,10 @@ VERIFICATION_TRANSITIONS = {
     VerificationStatus.REJECTED: {VerificationStatus.PENDING},
     VerificationStatus.VERIFIED: {VerificationStatus.PENDING},
 }
+VERIFICATION = StateMachine(
+    field="verification_status", choices=VerificationStatus, moves=VERIFICATION_TRANSITIONS,
+    refusal=gettext_lazy("An organization that is %(current)s cannot become %(target)s."),
+)
 
 
 INVITATION_STATUS_LABELS = {
@@ -118,23 +123,21 @@ def create_organization(*, creator, **fields) -> Organization:
     return org
 
 
-def _transition(org, actor, to_status, reason=""):
-    org = Organization.objects.select_for_update().get(pk=org.pk)
-    if to_status not in VERIFICATION_TRANSITIONS[org.verification_status]:
-        raise Conflict(
-            _("An organization that is %(current)s cannot become %(target)s.")
-            % {"current": VerificationStatus(org.verification_status).label, "target": VerificationStatus(to_status).label},
-            code="invalid_transition",
-        )
-    from_status = org.verification_status
-    org.verification_status = to_status
-    org.verified_at = timezone.now() if to_status == VerificationStatus.VERIFIED else None
-    org.rejection_reason = reason if to_status == VerificationStatus.REJECTED else ""
-    org.save(update_fields=["verification_status", "verified_at", "rejection_reason", "updated_at"])
-    OrganizationVerificationEvent.objects.create(
-        organization=org, actor=actor, from_status=from_status, to_status=to_status, reason=reason
+def _transition(org, actor, to_status, reason="", notify=None):
+    """Lock the organization, move its verification status (409 if the table refuses), audit it,
+    then `notify(org)`."""
+    org = lock(Organization.objects, org.pk)
+    return VERIFICATION.apply(
+        org, to_status, notify=notify,
+        changes={
+            "verified_at": timezone.now() if to_status == VerificationStatus.VERIFIED else None,
+            "rejection_reason": reason if to_status == VerificationStatus.REJECTED else "",
+            "updated_at": timezone.now(),
+        },
+        audit=lambda from_status: OrganizationVerificationEvent.objects.create(
+            organization=org, actor=actor, from_status=from_status, to_status=to_status, reason=reason
+        ),
     )
-    return org
 
 
 def notify_org_admins(org, kind, context):
@@ -147,10 +150,10 @@ def notify_org_admins(org, kind, context):
 def verify_organization(org, *, actor, reason="") -> Organization:
     if not actor.is_staff:
         raise NotAllowed(_("Only platform staff verify organizations."))
-    org = _transition(org, actor, VerificationStatus.VERIFIED, reason)
     # The lazy label is rendered in each recipient's language by notify().
-    notify_org_admins(org, "organization_verified", {"organization": org.name, "kind": OrganizationKind(org.kind).label})
-    return org
+    return _transition(org, actor, VerificationStatus.VERIFIED, reason, notify=lambda verified: notify_org_admins(
+        verified, "organization_verified", {"organization": verified.name, "kind": OrganizationKind(verified.kind).label}
+    ))
 
 
 @transaction.atomic
@@ -159,9 +162,9 @@ def reject_organization(org, *, actor, reason) -> Organization:
         raise NotAllowed(_("Only platform staff reject organizations."))
     if not reason or not reason.strip():
         raise DomainError(_("Say why the organization is rejected, so that it can correct its details."), field="reason")
-    org = _transition(org, actor, VerificationStatus.REJECTED, reason.strip())
-    notify_org_admins(org, "organization_rejected", {"organization": org.name, "reason": org.rejection_reason})
-    return org
+    return _transition(org, actor, VerificationStatus.REJECTED, reason.strip(), notify=lambda rejected: notify_org_admins(
+        rejected, "organization_rejected", {"organization": rejected.name, "reason": rejected.rejection_reason}
+    ))
 
 
 @transaction.atomic

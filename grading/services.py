@@ -2,7 +2,9 @@
 
 Each action runs in one transaction. An Assessment is its own audit record (who, when, which
 standard, which answers, which grade) and is never changed; a StandardTransition records each
-status change of a standard.
+status change of a standard. Grading never writes a Listing: after an assessment it reports the
+fact with `listings.lifecycle.reevaluate(listing, "grading")`, and listings copies the grade
+and suspends or reinstates the listing (listings.eligibility, source "grading").
 """
 from datetime import timedelta
 
@@ -24,10 +26,11 @@ from grading.models import (
 from grading.notifications import GRADE_MISMATCH
 from grading.selectors import current_assessments, is_seller_side, standard_for_category, with_scale
 from grading.validation import validate_standard
+from listings import eligibility, lifecycle
 from listings.models import Listing, ListingState
-from listings.signals import listing_changed
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.images import process_upload
+from marketplace.transitions import lock
 from notifications.services import notify
 
 # A listing may be (re)graded while it can still be sold; a sold, withdrawn or expired one is history.
@@ -118,7 +121,7 @@ def _check_gradable(listing):
 @transaction.atomic
 def _record(given_listing, *, actor, source, agency, answers, notes):
     # The row lock serializes concurrent assessments of one listing (one current per source).
-    listing = Listing.objects.select_for_update().select_related("category", "seller").get(pk=given_listing.pk)
+    listing = lock(Listing.objects.select_related("category", "seller"), given_listing.pk)
     _check_may_assess(listing, actor, source, agency)
     _check_gradable(listing)
     standard = standard_for_category(listing.category)
@@ -131,9 +134,11 @@ def _record(given_listing, *, actor, source, agency, answers, notes):
         functional_grade=result.functional_grade, flags=result.flags, blockers=result.blocker_keys,
         notes=notes or "", is_current=True,
     )
-    sync_listing_grade(listing, replaced=replaced, new_source=source)
+    _tell_seller_of_mismatch(listing, replaced=replaced, new_source=source)
+    # listings copies the new grade onto the listing and keeps the grading rules holding on sale
+    # (blockers suspend it for the source "grading"; a later sellable assessment brings it back).
+    fresh = lifecycle.reevaluate(listing, eligibility.GRADING)
     # The caller's instance sees the new grade (e.g. to publish it next) and state (suspended or not).
-    fresh = Listing.objects.get(pk=listing.pk)
     for name in (*GRADE_FIELDS, *SUSPENSION_FIELDS):
         setattr(given_listing, name, getattr(fresh, name))
     return assessment
@@ -143,50 +148,25 @@ def _grade_pair(declared, inspected):
     return (declared.grade.code if declared else None, inspected.grade.code if inspected else None)
 
 
-def sync_listing_grade(listing, *, replaced=None, new_source=None) -> set[str]:
-    """Bring Listing.grade_code, grade_source and grade_mismatch in step with the current
-    assessments (inspected grade wins), tell listeners, and tell the seller about a mismatch
-    when it newly appears or the grades in it change (`replaced`: the assessment of `new_source`
-    that was current before this one). An active, reserved or suspended listing whose effective
-    assessment has blockers is suspended for the source "grading" (reinstated for it once a later
-    assessment is sellable), through listings.lifecycle.enforce_rules.
-    Returns the names of the fields that changed. Call inside the caller's transaction."""
-    from listings import lifecycle
-    from listings.models import SuspensionSource
-
+def _tell_seller_of_mismatch(listing, *, replaced, new_source) -> None:
+    """Tell the seller when the declared and the inspected grade differ and that is news: the
+    mismatch appeared with this assessment, or one of its two grades changed (`replaced`: the
+    assessment of `new_source` that was current before this one)."""
     current = current_assessments(listing)
     declared = current.get(AssessmentSource.SELF_DECLARED)
     inspected = current.get(AssessmentSource.INSPECTION)
-    effective = inspected or declared
-    values = {
-        "grade_code": effective.grade.code if effective else "",
-        "grade_source": effective.source if effective else "",
-        "grade_mismatch": bool(declared and inspected and declared.grade.code != inspected.grade.code),
-    }
-    changed = {name for name, value in values.items() if getattr(listing, name) != value}
-    if changed:
-        Listing.objects.filter(pk=listing.pk).update(**values, updated_at=timezone.now())
-        for name, value in values.items():
-            setattr(listing, name, value)
-        listing_changed.send(sender=Listing, listing=listing, fields=changed, deleted=False)
-    if values["grade_mismatch"] and _mismatch_is_news(declared, inspected, changed, replaced, new_source):
-        notify(listing.seller, GRADE_MISMATCH, {
-            "listing": listing.title, "declared": declared.grade.code, "inspected": inspected.grade.code,
-            "agency": inspected.inspection_agency.name, "standard": inspected.standard.label,
-        })
-    lifecycle.enforce_rules(listing, sources={SuspensionSource.GRADING})
-    return changed
-
-
-def _mismatch_is_news(declared, inspected, changed, replaced, new_source) -> bool:
-    """The mismatch appeared, or one of its two grades changed, with the last assessment."""
-    if new_source is None:
-        return "grade_mismatch" in changed or "grade_code" in changed
+    if not (declared and inspected and declared.grade.code != inspected.grade.code):
+        return
     now = _grade_pair(declared, inspected)
     replaced_code = replaced.grade.code if replaced else None
     before = (replaced_code, now[1]) if new_source == AssessmentSource.SELF_DECLARED else (now[0], replaced_code)
     had_mismatch = None not in before and before[0] != before[1]
-    return not had_mismatch or before != now
+    if had_mismatch and before == now:
+        return
+    notify(listing.seller, GRADE_MISMATCH, {
+        "listing": listing.title, "declared": declared.grade.code, "inspected": inspected.grade.code,
+        "agency": inspected.inspection_agency.name, "standard": inspected.standard.label,
+    })
 
 
 @transaction.atomic

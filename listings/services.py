@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.permissions import has_org_role
-from listings import lifecycle
+from listings import eligibility, lifecycle
 from listings.attributes import validate_attributes
 from listings.models import (
     MAX_PRICE,
@@ -34,6 +34,7 @@ from listings.permissions import SELLING_ORG_KINDS, can_manage, require_manage, 
 from listings.signals import listing_changed
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.images import PHASH_MAX_DISTANCE, hamming, hash_bands, process_upload
+from marketplace.transitions import lock
 
 COORDINATE_STEP = Decimal("0.01")  # about 1 km: the exact point is never stored
 PHOTO_STATES = (ListingState.DRAFT, ListingState.ACTIVE)
@@ -145,7 +146,7 @@ def update_listing(listing, *, actor, **changes) -> Listing:
     if unknown:
         raise DomainError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
                           code="not_editable")
-    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    listing = lock(Listing.objects, listing.pk)
     require_manage(actor, listing)
     if listing.state == ListingState.SOLD:
         raise Conflict(_("A sold listing can no longer be edited."), code="listing_sold")
@@ -174,34 +175,34 @@ def update_listing(listing, *, actor, **changes) -> Listing:
             category.attribute_schema, changes.get("attributes", listing.attributes)
         )
 
-    # The publish rules keep holding while the listing is on sale: compare what they say before and after.
-    before = lifecycle.publish_rule_problems_if_on_sale(listing)
     changed, history = set(), []
-    for name, value in changes.items():
-        old = getattr(listing, name)
-        if old == value:
-            continue
-        if name in HISTORY_FIELDS:
-            history.append(ListingChange(listing=listing, actor=actor, field=name, old_value=str(old), new_value=str(value)))
-        setattr(listing, name, value)
-        changed.add(name)
+    # The rules of being on sale keep holding while the listing is on sale (409 otherwise).
+    with eligibility.kept_on_sale(listing):
+        for name, value in changes.items():
+            old = getattr(listing, name)
+            if old == value:
+                continue
+            if name in HISTORY_FIELDS:
+                history.append(ListingChange(listing=listing, actor=actor, field=name, old_value=str(old),
+                                             new_value=str(value)))
+            setattr(listing, name, value)
+            changed.add(name)
     if not changed:
         return listing
-    if before is not None:
-        lifecycle.require_rules_still_hold(listing, before)
     ListingChange.objects.bulk_create(history)
     listing.save(update_fields=sorted({*changed, "updated_at"}))
     _changed(listing, changed)
-    if listing.state == ListingState.SUSPENDED:
-        # A fix made while suspended (e.g. fewer items than failed units) lifts that rule's suspension.
-        listing = lifecycle.enforce_rules(listing)
+    # A fix made while suspended (e.g. fewer items than failed units) lifts that source's suspension.
+    for source in [source for source in eligibility.enforced_sources() if source in listing.suspension_sources]:
+        listing = lifecycle.reevaluate(listing, source)
     return listing
 
 
 @transaction.atomic
 def delete_draft(listing, *, actor) -> None:
-    """Only drafts are deleted; a published listing is withdrawn instead, so its history stays."""
-    listing = Listing.objects.select_for_update().get(pk=listing.pk)
+    """Only drafts are deleted; a published listing is withdrawn instead, so its history stays.
+    A listing another request deleted first is a 404."""
+    listing = lock(Listing.objects, listing.pk)
     require_manage(actor, listing)
     if listing.state != ListingState.DRAFT:
         raise Conflict(_("Only a draft can be deleted; withdraw a published listing instead."), code="not_draft")

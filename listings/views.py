@@ -115,7 +115,9 @@ class ListingViewSet(
         return ListingDetailSerializer
 
     def _detail(self, listing, status_code=status.HTTP_200_OK):
-        fresh = with_details(Listing.objects.filter(pk=listing.pk), self.request.user).get()
+        fresh = with_details(Listing.objects.filter(pk=listing.pk), self.request.user).first()
+        if fresh is None:  # deleted by another request right after this one's change was committed
+            raise NotFound(_("This listing no longer exists."))
         context = {**self.get_serializer_context(), "categories": category_map()}
         return Response(ListingDetailSerializer(fresh, context=context).data, status=status_code)
 

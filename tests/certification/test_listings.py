@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import Role
 from certification import services
 from certification.models import Certificate, DataErasureRecord, ListingCertification
-from listings import lifecycle
+from listings import eligibility, lifecycle
 from listings.models import ListingKind, ListingState
 from tests.certification.factories import (
     FULL_CHAIN,
@@ -28,6 +28,11 @@ def link_payload(certificate, units, **changes):
                "coverage_en": "One year on the whole alternator", "unit_codes": [unit.trace_code for unit in units]}
     payload.update(changes)
     return payload
+
+
+def reasons(listing):
+    """The messages of every reason why the listing may not be published now."""
+    return [problem.message for problem in eligibility.problems(listing)]
 
 
 def url(listing, path="certification"):
@@ -135,7 +140,7 @@ class TestPublishRules:
         return listing
 
     def test_a_remanufactured_listing_needs_a_linked_certificate(self, reman_listing):
-        problems = lifecycle.publish_problems(self.publishable(reman_listing))
+        problems = reasons(self.publishable(reman_listing))
         assert problems == ["Link the remanufacturing certificate and the warranty before publishing."]
 
     def test_it_needs_one_tested_unit_per_item(self, reman_listing, reman_admin, certificate, unit):
@@ -143,7 +148,7 @@ class TestPublishRules:
         reman_listing.save(update_fields=["quantity"])
         services.link_listing_certificate(reman_listing, actor=reman_admin, certificate=certificate, warranty_months=12,
                                           coverage_zh="保修", unit_codes=[unit.trace_code])
-        assert lifecycle.publish_problems(self.publishable(reman_listing)) == [
+        assert reasons(self.publishable(reman_listing)) == [
             "Each item needs a traced unit that passed its final test: 1 of 3 are ready."
         ]
 
@@ -160,15 +165,18 @@ class TestPublishRules:
         services.suspend_certificate(certificate, actor=body_admin, reason="监督抽查不合格")
         with pytest.raises(Exception) as refused:
             lifecycle.publish(self.publishable(reman_listing), actor=reman_admin)
-        assert f"Certificate {certificate.number} is not valid now." in str(refused.value)
+        assert f"Certificate {certificate.number} is not valid now (Suspended: 监督抽查不合格)." in str(refused.value)
+        assert refused.value.errors["certificate_not_valid"] == [
+            f"Certificate {certificate.number} is not valid now (Suspended: 监督抽查不合格)."
+        ]
 
     def test_a_remanufactured_listing_by_a_person_is_refused(self, user):
         listing = self.publishable(ListingFactory(seller=user))
-        assert lifecycle.publish_problems(listing) == ["Remanufactured goods are sold by a verified remanufacturer."]
+        assert reasons(listing) == ["Remanufactured goods are sold by a verified remanufacturer."]
 
     def test_second_hand_listings_are_not_concerned(self, user):
         listing = self.publishable(ListingFactory(seller=user, kind=ListingKind.SECOND_HAND))
-        assert lifecycle.publish_problems(listing) == []
+        assert reasons(listing) == []
 
 
 def erasure_payload(**changes):
@@ -218,7 +226,7 @@ class TestDataErasure:
         client_for(merchant_admin).post(url(merchant_phone, "data-erasure"), erasure_payload(verification_result="failed"),
                                         format="json")
         add_photo(merchant_phone)
-        assert any("failed its verification" in problem for problem in lifecycle.publish_problems(merchant_phone))
+        assert any("failed its verification" in problem for problem in reasons(merchant_phone))
 
     def test_organizations_cannot_self_declare_a_factory_reset(self, client_for, merchant_phone, merchant_admin):
         response = client_for(merchant_admin).post(url(merchant_phone, "data-erasure"),
