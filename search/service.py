@@ -19,7 +19,7 @@ from marketplace.errors import DomainError
 from search.backends import load_backend
 from search.backends.base import SearchBackend, SearchQuery, SearchResults
 from search.documents import build_documents
-from search.es_rebuild import ID_BATCH, parallel_documents
+from search.rebuild import ID_BATCH, parallel_documents
 
 _backends: dict[str, SearchBackend] = {}
 _lock = threading.Lock()
