@@ -20,6 +20,7 @@ from search.backends import load_backend
 from search.backends.base import SearchBackend, SearchQuery, SearchResults
 from search.documents import build_documents
 from search.rebuild import ID_BATCH, parallel_documents
+from search.text import normalize
 
 _backends: dict[str, SearchBackend] = {}
 _lock = threading.Lock()
@@ -68,10 +69,30 @@ def search(query: SearchQuery) -> SearchResults:
 
 
 def suggest(prefix: str, limit: int = 10) -> list[str]:
-    prefix = (prefix or "").strip()
-    if not prefix:
+    """Category names, then whole titles, then titles with a word that starts with the prefix, as
+    the backend found them; each text once (compared normalized), at most `limit`."""
+    from listings.models import Category
+
+    normalized = normalize(prefix or "").strip()
+    if not normalized or limit <= 0:
         return []
-    return get_backend().suggest(prefix, limit=limit)
+    found = get_backend().suggest(normalized, limit=limit)
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(text: str) -> None:
+        key = normalize(text)
+        if key not in seen and len(out) < limit:
+            seen.add(key)
+            out.append(text)
+
+    for category in Category.objects.filter(pk__in=found.category_ids).order_by("position", "id"):
+        for name in (category.name_zh, category.name_en):
+            if name and normalize(name).startswith(normalized):
+                add(name)
+    for title in found.titles:
+        add(title)
+    return out
 
 
 def rebuild(progress=None, workers: int = 1, batch_size: int = ID_BATCH) -> int:

@@ -22,6 +22,7 @@ from search.backends.base import (
     SearchQuery,
     SearchResults,
     SearchUnavailable,
+    Suggestions,
     price_facet,
     price_step,
     sort_facet_values,
@@ -35,7 +36,7 @@ from search.backends.database.schema import (
     price_bucket_sql,
 )
 from search.models import ListingSearchFacetCell
-from search.text import expand, normalize, query_tokens
+from search.text import clean, expand, normalize, query_tokens, stem
 
 logger = logging.getLogger("search.database")
 
@@ -492,44 +493,24 @@ class DatabaseSearchBackend(SearchBackend):
 
     # ------------------------------------------------------------- suggestions --
 
-    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        from listings.models import Category
-        from search.text import clean, stem
-
-        normalized = normalize(prefix).strip()
-        if not normalized or limit <= 0:
-            return []
-        out: list[str] = []
-        seen: set[str] = set()
-
-        def add(text):
-            key = normalize(text)
-            if key not in seen and len(out) < limit:
-                seen.add(key)
-                out.append(text)
-
+    def suggest(self, prefix: str, limit: int = 10) -> Suggestions:
+        titles: list[str] = []
         with unavailable_on_database_error():
             # Categories holding an indexed listing, themselves or below: the cells' category paths.
             paths = ListingSearchFacetCell.objects.using(self.using).values_list("category_path", flat=True).distinct()
-            indexed = {int(category_id) for path in paths for category_id in path.split()}
-            for category in Category.objects.using(self.using).filter(pk__in=indexed).order_by("position", "id"):
-                for name in (category.name_zh, category.name_en):
-                    if name and normalize(name).startswith(normalized):
-                        add(name)
-            like = normalized.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            indexed = sorted({int(category_id) for path in paths for category_id in path.split()})
+            like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             with self.connection.cursor() as cursor:
                 cursor.execute(
                     f"SELECT title FROM {DOCUMENT_TABLE} WHERE title_normalized LIKE %s ESCAPE '\\' "
                     "ORDER BY published_at DESC, listing_id DESC LIMIT %s",
                     [like, limit],
                 )
-                for (title,) in cursor.fetchall():
-                    add(title)
-            term = clean(stem(normalized)) if " " not in normalized else ""
-            if len(out) < limit and term:
+                titles.extend(title for (title,) in cursor.fetchall())
+            term = clean(stem(prefix)) if " " not in prefix else ""
+            if len({normalize(title) for title in titles}) < limit and term:
                 sql, params = self.prefix_titles_sql(term, limit * 2)
                 with self.connection.cursor() as cursor:
                     cursor.execute(sql, params)
-                    for (title,) in cursor.fetchall():
-                        add(title)
-        return out
+                    titles.extend(title for (title,) in cursor.fetchall())
+        return Suggestions(category_ids=indexed, titles=titles)

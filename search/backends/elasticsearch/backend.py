@@ -33,6 +33,7 @@ from search.backends.base import (
     SearchQuery,
     SearchResults,
     SearchUnavailable,
+    Suggestions,
     price_facet,
     sort_facet_values,
 )
@@ -40,7 +41,7 @@ from search.backends.elasticsearch.mapping import alias_name, build_index, build
 from search.backends.elasticsearch.query import FACET_FIELDS, compile_suggest, search_lines
 from search.backends.elasticsearch.rebuild import BULK_CHUNK, TOMBSTONE, AtomicRebuild
 from search.highlight import highlights
-from search.text import clean, latin_words, normalize, query_groups, stem
+from search.text import clean, latin_words, query_groups, stem
 
 logger = logging.getLogger("search.elasticsearch")
 
@@ -327,35 +328,18 @@ class ElasticsearchBackend(SearchBackend):
             took_ms=(time.perf_counter() - started) * 1000,
         )
 
-    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        """Category names, then whole titles, then titles with a word that starts with the prefix;
-        newest first within each, as the database backend answers."""
-        from listings.models import Category
-
-        normalized = normalize(prefix).strip()
-        if not normalized or limit <= 0:
-            return []
-        word = clean(stem(normalized)) if " " not in normalized else ""
-        body = compile_suggest(normalized, limit, word)
+    def suggest(self, prefix: str, limit: int = 10) -> Suggestions:
+        """One request: the indexed categories (an aggregation), whole titles (completion), then
+        titles with a word that starts with the prefix (a prefix query), newest first within each."""
+        word = clean(stem(prefix)) if " " not in prefix else ""
+        body = compile_suggest(prefix, limit, word)
         try:
             response = self._call(lambda: self.client.search(index=self.alias, body=body))
         except NotFoundError:
-            return []
-        out, seen = [], set()
-
-        def add(text):
-            key = normalize(text)
-            if text and key not in seen and len(out) < limit:
-                seen.add(key)
-                out.append(text)
-
-        indexed = [bucket["key"] for bucket in response["aggregations"]["categories"]["buckets"]]
-        for category in Category.objects.filter(pk__in=indexed).order_by("position", "id"):
-            for name in (category.name_zh, category.name_en):
-                if name and normalize(name).startswith(normalized):
-                    add(name)
-        for option in response["suggest"]["titles"][0]["options"]:
-            add((option.get("_source") or {}).get("title"))
-        for hit in response["hits"]["hits"]:
-            add((hit.get("_source") or {}).get("title"))
-        return out
+            return Suggestions(category_ids=[], titles=[])
+        titles = [(option.get("_source") or {}).get("title") for option in response["suggest"]["titles"][0]["options"]]
+        titles += [(hit.get("_source") or {}).get("title") for hit in response["hits"]["hits"]]
+        return Suggestions(
+            category_ids=[bucket["key"] for bucket in response["aggregations"]["categories"]["buckets"]],
+            titles=[title for title in titles if title],
+        )
