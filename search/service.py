@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from marketplace.errors import DomainError
 from search.backends import load_backend
 from search.backends.base import SearchBackend, SearchQuery, SearchResults
-from search.documents import build_documents
+from search.documents import build_documents, never_indexed
 from search.rebuild import ID_BATCH, parallel_documents
 from search.text import normalize
 
@@ -45,13 +45,13 @@ def reset_backends() -> None:
 
 
 def index(listing) -> None:
-    """Bring the index in step with this listing: its document when active, else no entry."""
+    """Bring the index in step with this listing: its document when active, else no entry (a draft
+    that was never published has none to remove: the backend is not called)."""
     documents = build_documents([listing])
-    backend = get_backend()
     if documents:
-        backend.index(documents)
-    else:
-        backend.delete([listing.pk])
+        get_backend().index(documents)
+    elif not never_indexed(listing):
+        get_backend().delete([listing.pk])
 
 
 def delete(listing_id: int) -> None:
