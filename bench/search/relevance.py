@@ -71,14 +71,14 @@ def engine_version(backend) -> str:
 
 
 def revision() -> str:
-    """The commit measured, and whether search/ or the judged set had uncommitted changes (read-only git)."""
+    """The commit measured, and whether search/, the harness or the judged set had uncommitted changes (read-only git)."""
     def git(*args):
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
         return done.stdout.strip() if done.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "search", "tests/contract")
-    return commit + (" + uncommitted changes in search/ or tests/contract/" if dirty else "")
+    dirty = git("status", "--porcelain", "--", "search", "bench/relevance/harness.py", "tests/contract")
+    return commit + (" + uncommitted changes in search/, bench/relevance/harness.py or tests/contract/" if dirty else "")
 
 
 def make_backend(name: str):
