@@ -3,12 +3,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
-class ResetRequestForm(forms.Form):
+class _PageForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # the labels stand above their fields
+        super().__init__(*args, **kwargs)
+
+
+class ResetRequestForm(_PageForm):
     email = forms.EmailField(label=_("E-mail address"), max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
 
 
-class SetPasswordForm(forms.Form):
+class SetPasswordForm(_PageForm):
     new_password = forms.CharField(
         label=_("New password"), max_length=128, strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
@@ -25,7 +31,7 @@ class SetPasswordForm(forms.Form):
         return data
 
 
-class ConfirmRegistrationForm(forms.Form):
+class ConfirmRegistrationForm(_PageForm):
     password = forms.CharField(
         label=_("The password you chose when you registered"), max_length=128, strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
