@@ -125,8 +125,11 @@ CACHE_URL = env_str("CACHE_URL") or ("db://" if PRODUCTION else "locmem://")
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 elif CACHE_URL.startswith("db://"):
+    # Past MAX_ENTRIES Django deletes entries by key order, live counters too: keep it well above
+    # the number of clients seen in an hour (each write also counts the table's rows).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                          "LOCATION": CACHE_URL.removeprefix("db://") or "marketplace_cache"}}
+                          "LOCATION": CACHE_URL.removeprefix("db://") or "marketplace_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 200_000}}}
 elif CACHE_URL == "locmem://":
     if PRODUCTION:
         raise ImproperlyConfigured(

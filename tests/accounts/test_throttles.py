@@ -166,6 +166,7 @@ def test_production_keeps_the_counters_in_the_database_unless_told_otherwise():
     result = start(**PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "DatabaseCache" in result.stdout and "marketplace_cache" in result.stdout
+    assert "'MAX_ENTRIES': 200000" in result.stdout  # Django's 300 would cull live counters
 
     redis = start(**PRODUCTION, CACHE_URL="redis://127.0.0.1:6379/1")
     assert redis.returncode == 0, redis.stderr
