@@ -82,7 +82,7 @@ def _record(listing, *, from_state, actor, reason="", source="", fields=()) -> L
 def publish_problems(listing) -> list[str]:
     """Every reason why `listing` may not be published now (empty when it may)."""
     problems = []
-    if not listing.photos.exists():
+    if not listing.photos.filter(ready=True).exists():  # a photo counts once it can be shown
         problems.append(_("Add at least one photo."))
     if not listing.grade_code:
         problems.append(_("Grade the item first: answer the grading questions of its category."))

@@ -91,8 +91,13 @@ class PhotoSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ListingPhoto
-        fields = ["id", "position", "width", "height", "display_url", "thumbnail_url", "duplicate_of_listing", "created_at"]
+        fields = [
+            "id", "position", "width", "height", "ready", "display_url", "thumbnail_url", "duplicate_of_listing",
+            "created_at",
+        ]
         read_only_fields = fields
+        extra_kwargs = {"ready": {"help_text": "False until the display and thumbnail are made (a task after the "
+                                               "upload); only ready photos are shown on the listing."}}
 
     def get_display_url(self, photo) -> str | None:
         return _absolute(self.context.get("request"), photo.display)
@@ -108,9 +113,11 @@ class PhotoSerializer(serializers.ModelSerializer):
         return photo.duplicate_of.listing_id
 
 
-def _photos(listing):
+def _photos(listing, *, ready_only=True):
+    """The listing's photos in order; by default only those whose derivatives exist (what is shown)."""
     cached = getattr(listing, "ordered_photos", None)
-    return cached if cached is not None else list(listing.photos.order_by("position", "id"))
+    photos = cached if cached is not None else list(listing.photos.order_by("position", "id"))
+    return [photo for photo in photos if photo.ready] if ready_only else photos
 
 
 def _assessment(listing, source):
@@ -315,6 +322,6 @@ class ModerationReportSerializer(serializers.ModelSerializer):
         """Photos of the listing flagged as reused from another seller: {photo, duplicate_of_listing}."""
         return [
             {"photo": photo.pk, "duplicate_of_listing": photo.duplicate_of.listing_id}
-            for photo in _photos(report.listing)
+            for photo in _photos(report.listing, ready_only=False)
             if photo.duplicate_of_id is not None and photo.duplicate_of is not None
         ]

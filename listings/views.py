@@ -207,9 +207,13 @@ class ListingViewSet(
         permission_classes=[IsAuthenticatedOrReadOnly],
     )
     def photos(self, request, pk=None):
+        """The listing's photos in order. The seller side and staff also see photos still waiting
+        for their derivatives (`ready: false`); everyone else sees ready photos only."""
         listing = self.get_object()
         if request.method == "GET":
             photos = listing.photos.select_related("duplicate_of").order_by("position", "id")
+            if not (request.user.is_staff or can_manage(request.user, listing)):
+                photos = photos.filter(ready=True)
             return Response(PhotoSerializer(photos, many=True, context=self.get_serializer_context()).data)
         serializer = PhotoUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
