@@ -7,7 +7,8 @@ ICC/XMP blocks never reach storage. It returns the cleaned original and a 64-bit
 for spotting the same picture reused elsewhere.
 
 make_derivatives() is the slow part, run by a task after the original is stored: a ~1280 px
-display and a ~320 px thumbnail (both WebP) of the cleaned original.
+display and a ~320 px thumbnail (both WebP) of the cleaned original; make_thumbnail() only the
+thumbnail.
 
 process_upload() does both at once, for callers that keep an image without a task.
 """
@@ -206,6 +207,12 @@ def make_derivatives(original) -> Derivatives:
     data = original.read()
     image = _open_checked(data, settings.IMAGE_MAX_PIXELS)
     return _derivatives_of(_strip(image), uuid.uuid4().hex)
+
+
+def make_thumbnail(original) -> ContentFile:
+    """Only the WebP thumbnail of a cleaned original (for images that have no display size)."""
+    image = _open_checked(original.read(), settings.IMAGE_MAX_PIXELS)
+    return ContentFile(_derivative(_strip(image), THUMBNAIL_SIZE), name=f"{uuid.uuid4().hex}.webp")
 
 
 def process_upload(uploaded_file, *, max_bytes=None, max_pixels=None) -> ProcessedImage:
