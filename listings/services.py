@@ -4,6 +4,7 @@ Each action runs in one transaction, checks who acts, leaves an audit trail wher
 matters (ListingChange for price and description, the report's own handled_* fields for
 moderation) and sends listings.signals.listing_changed for what search indexes.
 """
+import json
 import logging
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,6 +23,7 @@ from listings import lifecycle, tasks
 from listings.attributes import validate_attributes
 from listings.models import (
     MAX_PRICE,
+    Category,
     Favourite,
     HandoverOption,
     Listing,
@@ -149,6 +151,11 @@ def create_listing(*, actor, category, title, price, city, organization=None, ki
     return listing
 
 
+def _history_text(value) -> str:
+    # Lists and objects (attributes, hand-over options) as JSON, the way clients wrote them.
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, dict | list) else str(value)
+
+
 EDITABLE_FIELDS = frozenset({
     "title", "description", "price", "negotiable", "quantity", "handover_options", "city", "district",
     "latitude", "longitude", "attributes", "category", "kind",
@@ -156,14 +163,20 @@ EDITABLE_FIELDS = frozenset({
 
 
 @transaction.atomic
-def update_listing(listing, *, actor, **changes) -> Listing:
-    """Edit a listing the actor manages; price and description changes are kept in ListingChange."""
+def update_listing(listing, *, actor, by_staff=False, **changes) -> Listing:
+    """Edit a listing the actor manages; price and description changes are kept in ListingChange.
+
+    `by_staff`: platform staff correct the listing (the Django admin). They need not manage it, the
+    same rules apply, and every field they change is kept in ListingChange with them as the actor."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise DomainError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
                           code="not_editable")
     listing = Listing.objects.select_for_update().get(pk=listing.pk)
-    require_manage(actor, listing)
+    if by_staff:
+        require_staff(actor)
+    else:
+        require_manage(actor, listing)
     if listing.state == ListingState.SOLD:
         raise Conflict(_("A sold listing can no longer be edited."), code="listing_sold")
     moves = ("category" in changes and changes["category"].pk != listing.category_id) or (
@@ -198,8 +211,9 @@ def update_listing(listing, *, actor, **changes) -> Listing:
         old = getattr(listing, name)
         if old == value:
             continue
-        if name in HISTORY_FIELDS:
-            history.append(ListingChange(listing=listing, actor=actor, field=name, old_value=str(old), new_value=str(value)))
+        if by_staff or name in HISTORY_FIELDS:
+            history.append(ListingChange(listing=listing, actor=actor, field=name, old_value=_history_text(old),
+                                         new_value=_history_text(value)))
         setattr(listing, name, value)
         changed.add(name)
     if not changed:
@@ -442,6 +456,72 @@ def set_cover(photo, *, actor) -> list[ListingPhoto]:
     _renumber(listing, [photo.pk, *ordered])
     _changed(listing, {"photos"})
     return list(listing.photos.order_by("position", "id"))
+
+
+# Categories
+
+CATEGORY_FIELDS = frozenset({
+    "parent", "slug", "name_zh", "name_en", "grading_standard_code", "attribute_schema", "requires_data_erasure",
+    "position", "is_active",
+})
+# What the search documents of the listings below a category read of it: its names and its place in the tree.
+INDEXED_CATEGORY_FIELDS = frozenset({"parent", "name_zh", "name_en"})
+REINDEX_BATCH = 500
+
+
+@transaction.atomic
+def update_category(category, *, actor, **changes) -> Category:
+    """Staff edit a category (the Django admin). A rename or a move under another parent reaches
+    search: once committed, a task reports every active listing of the category and of the
+    categories below it as changed, in batches (`report_category_listings_changed`)."""
+    require_staff(actor)
+    unknown = set(changes) - CATEGORY_FIELDS
+    if unknown:
+        raise DomainError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+                          code="not_editable")
+    category = Category.objects.select_for_update().filter(pk=category.pk).first()
+    if category is None:
+        raise Http404(_("This category no longer exists."))
+    parent = changes.get("parent")
+    if parent is not None and parent.pk in category.descendant_ids():
+        raise DomainError(_("A category cannot be moved under itself or one of its subcategories."),
+                          code="category_cycle", field="parent")
+    changed = set()
+    for name, value in changes.items():
+        if getattr(category, name) != value:
+            setattr(category, name, value)
+            changed.add(name)
+    if not changed:
+        return category
+    category.save(update_fields=sorted(changed))
+    if changed & INDEXED_CATEGORY_FIELDS:
+        category_id = category.pk
+        # robust: the category is saved; a broker that refuses the task is logged, not the admin's error.
+        transaction.on_commit(lambda: tasks.reindex_category_listings.delay(category_id), robust=True)
+    return category
+
+
+def report_category_listings_changed(category_id, *, batch_size=REINDEX_BATCH) -> int:
+    """Send listing_changed for every active listing of the category and of every category below
+    it, `batch_size` listings per transaction (by id), so search indexes them with the category's
+    current names and place in the tree. Only active listings are in the index. Returns how many."""
+    category = Category.objects.filter(pk=category_id).first()
+    if category is None:
+        return 0
+    category_ids = category.descendant_ids()
+    reported, last_id = 0, 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Listing.objects.filter(category_id__in=category_ids, state=ListingState.ACTIVE, pk__gt=last_id)
+                .order_by("pk")[:batch_size]
+            )
+            for listing in batch:
+                _changed(listing, {"category"})
+        if not batch:
+            return reported
+        reported += len(batch)
+        last_id = batch[-1].pk
 
 
 # Favourites, views, reports
