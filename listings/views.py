@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticate
 from rest_framework.response import Response
 
 from listings import lifecycle, services
-from listings.filters import ListingFilter
+from listings.filters import TRUE_WORDS, ListingFilter
 from listings.models import Category, Favourite, Listing, ListingReport, ReportStatus
 from listings.permissions import can_manage
 from listings.selectors import (
@@ -41,6 +41,7 @@ from listings.serializers import (
     SuspendReasonSerializer,
     TransitionSerializer,
 )
+from marketplace.api.pagination import ValidatedPagePagination
 from marketplace.api.permissions import IsStaff
 from marketplace.errors import NotAllowed
 
@@ -86,6 +87,7 @@ class ListingViewSet(
     queryset = Listing.objects.none()
     serializer_class = ListingDetailSerializer
     filterset_class = ListingFilter
+    pagination_class = ValidatedPagePagination
     filter_backends = [filters.DjangoFilterBackend]
     permission_classes = [IsAuthenticatedOrReadOnly]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -93,7 +95,7 @@ class ListingViewSet(
 
     def _wants_mine(self):
         params = self.request.query_params
-        return params.get("mine") in ("1", "true", "True") or params.get("seller") == "me"
+        return params.get("mine", "").strip().lower() in TRUE_WORDS or params.get("seller") == "me"
 
     def get_queryset(self):
         user = self.request.user
@@ -290,6 +292,7 @@ class FavouriteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = FavouriteSerializer
     permission_classes = [IsAuthenticated]
+    pagination_class = ValidatedPagePagination
     queryset = Favourite.objects.none()
 
     def get_queryset(self):
@@ -316,6 +319,7 @@ class ModerationReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     queryset = ListingReport.objects.none()
     filterset_class = ReportFilter
     filter_backends = [filters.DjangoFilterBackend]
+    pagination_class = ValidatedPagePagination
 
     def get_queryset(self):
         queryset = ListingReport.objects.select_related("reporter", "handled_by").prefetch_related(
