@@ -205,10 +205,35 @@ class ListingDetailSerializer(ListingCardSerializer):
         return list(listing.suspension_sources) if self._insider(listing) else None
 
 
+@extend_schema_field({
+    "oneOf": [{"type": "integer"}, {"type": "string"}],
+    "description": "A category id (12) or slug (\"novels\").",
+})
+class CategoryReferenceField(serializers.Field):
+    """A category given by its id or by its slug (what a client that read the tree has at hand)."""
+
+    default_error_messages = {
+        "invalid": _("Give a category id or slug."),
+        "unknown": _("There is no category “{value}”: give a category id or slug."),
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str) or not str(data).strip():
+            self.fail("invalid")
+        wanted = str(data).strip()
+        category = Category.objects.filter(**{"pk": int(wanted)} if wanted.isdigit() else {"slug": wanted}).first()
+        if category is None:
+            self.fail("unknown", value=wanted)
+        return category
+
+    def to_representation(self, value):
+        return value.pk
+
+
 class _ListingInputSerializer(serializers.Serializer):
     """Shape of the fields a seller writes; the service checks the rules (prices, owners, schema)."""
 
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    category = CategoryReferenceField()
     kind = serializers.ChoiceField(choices=ListingKind.choices, default=ListingKind.SECOND_HAND)
     title = serializers.CharField(max_length=120, min_length=2)
     description = serializers.CharField(max_length=5000, allow_blank=True, default="")
@@ -289,8 +314,24 @@ class FavouriteSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReportReasonField(serializers.ChoiceField):
+    """A report reason; a value that is not one is refused with the list of those that are."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=ReportReason.choices, **kwargs)
+
+    def to_internal_value(self, data):
+        if str(data) not in self.choice_strings_to_values:
+            raise serializers.ValidationError(
+                _("“%(value)s” is not a reason: give one of %(reasons)s.")
+                % {"value": data, "reasons": ", ".join(ReportReason.values)},
+                code="invalid_choice",
+            )
+        return super().to_internal_value(data)
+
+
 class ReportCreateSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=ReportReason.choices)
+    reason = ReportReasonField(help_text=f"One of: {', '.join(ReportReason.values)} (what each means: the enum).")
     details = serializers.CharField(max_length=2000, allow_blank=True, default="")
 
 

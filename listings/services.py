@@ -526,13 +526,14 @@ def report_category_listings_changed(category_id, *, batch_size=REINDEX_BATCH) -
 
 # Favourites, views, reports
 
-def add_favourite(listing, *, user) -> Favourite:
+def add_favourite(listing, *, user) -> tuple[Favourite, bool]:
+    """Put a published listing on the user's watchlist: (the favourite, whether it is new). Adding
+    it again, or twice at once, keeps the one favourite (the unique constraint decides)."""
     if not listing.is_public:
         raise Conflict(_("Only published listings can be added to your watchlist."), code="not_public")
     if listing.seller_id == user.pk:
         raise DomainError(_("You cannot watch your own listing."), code="own_listing")
-    favourite, _created = Favourite.objects.get_or_create(user=user, listing=listing)
-    return favourite
+    return Favourite.objects.get_or_create(user=user, listing=listing)
 
 
 def remove_favourite(listing, *, user) -> None:

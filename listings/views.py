@@ -265,22 +265,28 @@ class ListingViewSet(
             raise NotAllowed(_("Only the seller and staff see the history of states."))
         return Response(TransitionSerializer(listing.transitions.select_related("actor"), many=True).data)
 
-    @extend_schema(methods=["post"], request=None, responses={201: None})
+    @extend_schema(methods=["post"], request=None, responses={201: FavouriteSerializer, 200: FavouriteSerializer})
     @extend_schema(methods=["delete"], request=None, responses={204: None})
     @action(detail=True, methods=["post", "delete"], permission_classes=[IsAuthenticated])
     def favourite(self, request, pk=None):
-        """Add the listing to my watchlist (POST) or take it off (DELETE)."""
+        """Add the listing to my watchlist (POST: the favourite, 201 when added, 200 when it was
+        already there) or take it off (DELETE)."""
         listing = self.get_object()
         if request.method == "DELETE":
             services.remove_favourite(listing, user=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        services.add_favourite(listing, user=request.user)
-        return Response(status=status.HTTP_201_CREATED)
+        favourite, created = services.add_favourite(listing, user=request.user)
+        favourite = Favourite.objects.prefetch_related(
+            Prefetch("listing", queryset=with_cards(Listing.objects.all()))
+        ).get(pk=favourite.pk)
+        return Response(FavouriteSerializer(favourite, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=ReportCreateSerializer, responses={201: ReportSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def report(self, request, pk=None):
-        """Report the listing to staff; one open report per person per listing."""
+        """Report the listing to staff; one open report per person per listing. `reason` is one of
+        prohibited, fraud, wrong_grade, counterfeit, duplicate, offensive, other."""
         serializer = ReportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report = services.report_listing(self.get_object(), reporter=request.user, **serializer.validated_data)
