@@ -243,7 +243,7 @@ def kept_on_sale(listing):
 # The listing's own rules.
 
 def photo_required(listing):
-    return [] if listing.photos.exists() else [_("Add at least one photo.")]
+    return [] if listing.photos.filter(ready=True).exists() else [_("Add at least one photo.")]
 
 
 def organization_verified(listing):

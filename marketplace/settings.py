@@ -186,6 +186,9 @@ CELERY_TIMEZONE = "UTC"
 # Periodic tasks, run by `celery -A marketplace beat` (each also has a management command).
 CELERY_BEAT_SCHEDULE: dict = {
     "listings-expire": {"task": "listings.tasks.expire_listings", "schedule": 3600.0},
+    # Photos whose derivative task was lost (broker down at upload) are made ready.
+    "listings-make-pending-photo-derivatives": {"task": "listings.make_pending_photo_derivatives", "schedule": 600.0},
+    "grading-make-pending-evidence-thumbnails": {"task": "grading.make_pending_evidence_thumbnails", "schedule": 600.0},
     # Index updates that failed (search engine down) are retried in order until they apply.
     "search-drain-pending-updates": {"task": "search.drain_pending_updates", "schedule": 60.0},
     # 00:05 Beijing time: certificate validity dates are local dates.

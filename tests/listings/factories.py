@@ -83,6 +83,7 @@ class PhotoFactory(DjangoModelFactory):
 
     listing = factory.SubFactory(ListingFactory)
     position = 0
+    ready = True  # with its derivatives, as the task leaves it
     seed = factory.Sequence(lambda n: 10_000 + n)  # which generated picture; tests pick small seeds by hand
 
     @classmethod
