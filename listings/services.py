@@ -43,7 +43,7 @@ VIEW_DEDUP_SECONDS = 60 * 60
 
 
 def max_photos() -> int:
-    return int(getattr(settings, "LISTING_MAX_PHOTOS", 12))
+    return settings.LISTING_MAX_PHOTOS
 
 
 def round_coordinate(value) -> Decimal | None:

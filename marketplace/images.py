@@ -18,8 +18,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from marketplace.errors import DomainError
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 40_000_000
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 DISPLAY_SIZE = 1280
 THUMBNAIL_SIZE = 320
@@ -158,8 +156,8 @@ def hash_bands(phash: str) -> list[int]:
 
 def process_upload(uploaded_file, *, max_bytes=None, max_pixels=None) -> ProcessedImage:
     """Validate and clean an uploaded image; raises ImageRejected (400) with a reason the user can act on."""
-    max_bytes = max_bytes or getattr(settings, "IMAGE_MAX_BYTES", DEFAULT_MAX_BYTES)
-    max_pixels = max_pixels or getattr(settings, "IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+    max_bytes = max_bytes or settings.IMAGE_MAX_BYTES
+    max_pixels = max_pixels or settings.IMAGE_MAX_PIXELS
     data = _read_bounded(uploaded_file, max_bytes)
     image = _open_checked(data, max_pixels)
     image.seek(0)  # animated WebP/PNG: the first frame stands for the photo
