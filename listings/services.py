@@ -61,7 +61,7 @@ logger = logging.getLogger("listings")
 
 
 def max_photos() -> int:
-    return int(getattr(settings, "LISTING_MAX_PHOTOS", 12))
+    return settings.LISTING_MAX_PHOTOS
 
 
 def round_coordinate(value) -> Decimal | None:

@@ -174,6 +174,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Where links in e-mails (password reset, invitations, verify pages) point.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A CJK font file for printed labels; empty: the first of certification.labels.CJK_FONT_CANDIDATES found.
+CERTIFICATION_LABEL_FONT = env_str("CERTIFICATION_LABEL_FONT", "")
 
 # Tasks: eager in-process unless a broker is configured.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None
