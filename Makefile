@@ -17,10 +17,13 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# Links in mails, verify pages and label QR codes point where `make run` serves, unless set.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/python manage.py load_demo
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest -n 2 -rs $(PYTEST_ARGS)

@@ -7,13 +7,16 @@ class CertificationConfig(AppConfig):
     verbose_name = _("Certification and traceability")
 
     def ready(self):
-        from certification import notifications  # noqa: F401  (registers notification kinds)
-        from certification.rules import data_erasure_rule, remanufactured_certificate_rule, traced_units_rule
-        from listings.models import SuspensionSource
-        from listings.rules import register_publish_rule
+        from certification import (
+            notifications,  # noqa: F401  (registers notification kinds)
+            rules,
+        )
+        from listings import eligibility
 
-        # The certificate itself is kept in force by the certificate cascade (source "certificate");
-        # the product's own records (tested units, data erasure) by enforce_rules (source "compliance").
-        register_publish_rule(remanufactured_certificate_rule)
-        register_publish_rule(traced_units_rule, enforced_by=SuspensionSource.COMPLIANCE)
-        register_publish_rule(data_erasure_rule, enforced_by=SuspensionSource.COMPLIANCE)
+        # The rules live beside the data they read; listings.eligibility owns the sources.
+        eligibility.register("remanufactured_certificate", source=eligibility.CERTIFICATE,
+                             check=rules.remanufactured_certificate_rule, codes=rules.CERTIFICATE_CODES)
+        eligibility.register("traced_units", source=eligibility.COMPLIANCE, check=rules.traced_units_rule,
+                             codes=rules.TRACED_UNITS_CODES)
+        eligibility.register("data_erasure", source=eligibility.COMPLIANCE, check=rules.data_erasure_rule,
+                             codes=rules.DATA_ERASURE_CODES)

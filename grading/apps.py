@@ -9,9 +9,8 @@ class GradingConfig(AppConfig):
     def ready(self):
         from grading import notifications  # noqa: F401  (registers the notification kinds)
         from grading.selectors import publish_blockers
-        from listings.models import SuspensionSource
-        from listings.rules import register_publish_rule
+        from listings import eligibility
 
-        # Also while on sale: an assessment with blockers suspends the listing (source "grading").
-        register_publish_rule(publish_blockers, enforced_by=SuspensionSource.GRADING)
-
+        # The rule lives beside the assessments it reads; listings.eligibility owns the source.
+        eligibility.register("grade_sellable", source=eligibility.GRADING, check=publish_blockers,
+                             codes=("grade_unsellable",))

@@ -2,8 +2,11 @@
 
 Each action runs in one transaction. An Assessment is its own audit record (who, when, which
 standard, which answers, which grade) and is never changed; a StandardTransition records each
-status change of a standard.
+status change of a standard. Grading never writes a Listing: after an assessment it reports the
+fact with `listings.lifecycle.reevaluate(listing, "grading")`, and listings copies the grade
+and suspends or reinstates the listing (listings.eligibility, source "grading").
 """
+import logging
 from datetime import timedelta
 
 from django.db import transaction
@@ -12,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OrganizationKind, Role
 from accounts.permissions import has_org_role, require_org_can_act_as, require_org_role
+from grading import tasks
 from grading.compute import compute_grade
 from grading.models import (
     Assessment,
@@ -24,10 +28,12 @@ from grading.models import (
 from grading.notifications import GRADE_MISMATCH
 from grading.selectors import current_assessments, is_seller_side, standard_for_category, with_scale
 from grading.validation import validate_standard
+from listings import eligibility, lifecycle
 from listings.models import Listing, ListingState
-from listings.signals import listing_changed
 from marketplace.errors import Conflict, DomainError, NotAllowed
-from marketplace.images import process_upload
+from marketplace.images import ImageRejected, clean_upload, make_thumbnail
+from marketplace.tasks import run_after_commit
+from marketplace.transitions import lock
 from notifications.services import notify
 
 # A listing may be (re)graded while it can still be sold; a sold, withdrawn or expired one is history.
@@ -36,6 +42,10 @@ EVIDENCE_WINDOW = timedelta(hours=24)
 MAX_EVIDENCE = 10
 GRADE_FIELDS = ("grade_code", "grade_source", "grade_mismatch")
 SUSPENSION_FIELDS = ("state", "state_changed_at", "suspended_from_state", "suspension_sources", "suspension_reason")
+# How long an evidence photo may wait for its thumbnail task before the sweep makes it.
+PENDING_THUMBNAIL_GRACE = timedelta(minutes=10)
+
+logger = logging.getLogger("grading")
 
 
 @transaction.atomic
@@ -118,7 +128,7 @@ def _check_gradable(listing):
 @transaction.atomic
 def _record(given_listing, *, actor, source, agency, answers, notes):
     # The row lock serializes concurrent assessments of one listing (one current per source).
-    listing = Listing.objects.select_for_update().select_related("category", "seller").get(pk=given_listing.pk)
+    listing = lock(Listing.objects.select_related("category", "seller"), given_listing.pk)
     _check_may_assess(listing, actor, source, agency)
     _check_gradable(listing)
     standard = standard_for_category(listing.category)
@@ -131,9 +141,11 @@ def _record(given_listing, *, actor, source, agency, answers, notes):
         functional_grade=result.functional_grade, flags=result.flags, blockers=result.blocker_keys,
         notes=notes or "", is_current=True,
     )
-    sync_listing_grade(listing, replaced=replaced, new_source=source)
+    _tell_seller_of_mismatch(listing, replaced=replaced, new_source=source)
+    # listings copies the new grade onto the listing and keeps the grading rules holding on sale
+    # (blockers suspend it for the source "grading"; a later sellable assessment brings it back).
+    fresh = lifecycle.reevaluate(listing, eligibility.GRADING)
     # The caller's instance sees the new grade (e.g. to publish it next) and state (suspended or not).
-    fresh = Listing.objects.get(pk=listing.pk)
     for name in (*GRADE_FIELDS, *SUSPENSION_FIELDS):
         setattr(given_listing, name, getattr(fresh, name))
     return assessment
@@ -143,59 +155,28 @@ def _grade_pair(declared, inspected):
     return (declared.grade.code if declared else None, inspected.grade.code if inspected else None)
 
 
-def sync_listing_grade(listing, *, replaced=None, new_source=None) -> set[str]:
-    """Bring Listing.grade_code, grade_source and grade_mismatch in step with the current
-    assessments (inspected grade wins), tell listeners, and tell the seller about a mismatch
-    when it newly appears or the grades in it change (`replaced`: the assessment of `new_source`
-    that was current before this one). An active, reserved or suspended listing whose effective
-    assessment has blockers is suspended for the source "grading" (reinstated for it once a later
-    assessment is sellable), through listings.lifecycle.enforce_rules.
-    Returns the names of the fields that changed. Call inside the caller's transaction."""
-    from listings import lifecycle
-    from listings.models import SuspensionSource
-
+def _tell_seller_of_mismatch(listing, *, replaced, new_source) -> None:
+    """Tell the seller when the declared and the inspected grade differ and that is news: the
+    mismatch appeared with this assessment, or one of its two grades changed (`replaced`: the
+    assessment of `new_source` that was current before this one)."""
     current = current_assessments(listing)
     declared = current.get(AssessmentSource.SELF_DECLARED)
     inspected = current.get(AssessmentSource.INSPECTION)
-    effective = inspected or declared
-    values = {
-        "grade_code": effective.grade.code if effective else "",
-        "grade_source": effective.source if effective else "",
-        "grade_mismatch": bool(declared and inspected and declared.grade.code != inspected.grade.code),
-    }
-    changed = {name for name, value in values.items() if getattr(listing, name) != value}
-    if changed:
-        Listing.objects.filter(pk=listing.pk).update(**values, updated_at=timezone.now())
-        for name, value in values.items():
-            setattr(listing, name, value)
-        listing_changed.send(sender=Listing, listing=listing, fields=changed, deleted=False)
-    if values["grade_mismatch"] and _mismatch_is_news(declared, inspected, changed, replaced, new_source):
-        notify(listing.seller, GRADE_MISMATCH, {
-            "listing": listing.title, "declared": declared.grade.code, "inspected": inspected.grade.code,
-            "agency": inspected.inspection_agency.name, "standard": inspected.standard.label,
-        })
-    lifecycle.enforce_rules(listing, sources={SuspensionSource.GRADING})
-    return changed
-
-
-def _mismatch_is_news(declared, inspected, changed, replaced, new_source) -> bool:
-    """The mismatch appeared, or one of its two grades changed, with the last assessment."""
-    if new_source is None:
-        return "grade_mismatch" in changed or "grade_code" in changed
+    if not (declared and inspected and declared.grade.code != inspected.grade.code):
+        return
     now = _grade_pair(declared, inspected)
     replaced_code = replaced.grade.code if replaced else None
     before = (replaced_code, now[1]) if new_source == AssessmentSource.SELF_DECLARED else (now[0], replaced_code)
     had_mismatch = None not in before and before[0] != before[1]
-    return not had_mismatch or before != now
+    if had_mismatch and before == now:
+        return
+    notify(listing.seller, GRADE_MISMATCH, {
+        "listing": listing.title, "declared": declared.grade.code, "inspected": inspected.grade.code,
+        "agency": inspected.inspection_agency.name, "standard": inspected.standard.label,
+    })
 
 
-@transaction.atomic
-def add_evidence(assessment, *, actor, image, criterion_key="", caption="") -> AssessmentEvidence:
-    """A photo that backs an answer: only the assessor, within 24 hours, at most ten per assessment.
-    The image goes through the shared pipeline (verified, metadata stripped, thumbnail made)."""
-    assessment = (
-        Assessment.objects.select_for_update().select_related("listing", "standard").get(pk=assessment.pk)
-    )
+def _check_evidence_allowed(assessment, actor, criterion_key) -> None:
     if actor is None or actor.pk != assessment.assessor_id:
         raise NotAllowed(_("Only the person who made the assessment may add evidence to it."), code="not_assessor")
     _check_gradable(assessment.listing)
@@ -210,15 +191,58 @@ def add_evidence(assessment, *, actor, image, criterion_key="", caption="") -> A
             _("“%(key)s” is not a criterion of %(standard)s.") % {"key": criterion_key, "standard": assessment.standard.label},
             code="unknown_criterion", field="criterion_key",
         )
-    processed = process_upload(image)
-    evidence = AssessmentEvidence(assessment=assessment, criterion_key=criterion_key, caption=caption)
-    evidence.image.save(processed.original.name, processed.original, save=False)
-    evidence.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
+
+
+def add_evidence(assessment, *, actor, image, criterion_key="", caption="") -> AssessmentEvidence:
+    """A photo that backs an answer: only the assessor, within 24 hours, at most ten per assessment.
+
+    The image goes through the shared pipeline (verified, metadata stripped) before the assessment
+    is locked; the checks run again under the lock. Its thumbnail is made by a task after the
+    commit (`make_evidence_thumbnail`): until then `thumbnail` is empty."""
+    _check_evidence_allowed(assessment, actor, criterion_key)
+    clean = clean_upload(image)
+    with transaction.atomic():
+        locked = lock(Assessment.objects.select_related("listing", "standard"), assessment.pk)
+        _check_evidence_allowed(locked, actor, criterion_key)
+        evidence = AssessmentEvidence(assessment=locked, criterion_key=criterion_key, caption=caption)
+        evidence.image.save(clean.original.name, clean.original, save=False)
+        try:
+            evidence.save()
+        except Exception:
+            # Storage is not transactional: do not leave a file behind that no row points at.
+            evidence.image.delete(save=False)
+            raise
+    run_after_commit(tasks.make_evidence_thumbnail, evidence.pk)
+    # Eager tasks have made the thumbnail by now: answer what is stored.
+    return AssessmentEvidence.objects.filter(pk=evidence.pk).first() or evidence
+
+
+def make_evidence_thumbnail(evidence_id) -> bool:
+    """Make the thumbnail of a stored evidence photo (the task after its upload). True when it has
+    one (now or before), False when the evidence is gone or its image cannot be read."""
+    evidence = AssessmentEvidence.objects.filter(pk=evidence_id).first()
+    if evidence is None:
+        return False
+    if evidence.thumbnail:
+        return True
     try:
-        evidence.save()
-    except Exception:
-        # Storage is not transactional: do not leave files behind that no row points at.
-        evidence.image.delete(save=False)
-        evidence.thumbnail.delete(save=False)
-        raise
-    return evidence
+        with evidence.image.open("rb") as image:
+            thumbnail = make_thumbnail(image)
+    except (OSError, ImageRejected) as exc:
+        logger.warning("No thumbnail for evidence %s: %s", evidence_id, exc)
+        return False
+    evidence.thumbnail.save(thumbnail.name, thumbnail, save=False)
+    # One UPDATE that only an evidence row still without a thumbnail takes: no lock is needed.
+    if AssessmentEvidence.objects.filter(pk=evidence_id, thumbnail="").update(thumbnail=evidence.thumbnail.name):
+        return True
+    evidence.thumbnail.delete(save=False)  # deleted meanwhile, or another run was first
+    return AssessmentEvidence.objects.filter(pk=evidence_id).exists()
+
+
+def make_pending_evidence_thumbnails(*, older_than=PENDING_THUMBNAIL_GRACE, limit=100) -> int:
+    """Evidence still without a thumbnail some time after its upload (its task was lost) gets one now."""
+    due = (
+        AssessmentEvidence.objects.filter(thumbnail="", created_at__lte=timezone.now() - older_than)
+        .order_by("id").values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for evidence_id in list(due) if make_evidence_thumbnail(evidence_id))

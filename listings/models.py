@@ -77,11 +77,14 @@ class HandoverOption(models.TextChoices):
 
 
 class SuspensionSource(models.TextChoices):
-    """Why a listing is suspended: reinstating for one source leaves the others in force."""
+    """Why a listing is suspended: reinstating for one source leaves the others in force.
+
+    Each is a source declared in listings.eligibility, which says what suspends and reinstates it.
+    """
 
     MODERATION = "moderation", _("Moderation")
+    # Set by the platform through listings.lifecycle.reevaluate when a rule of the source stops holding:
     CERTIFICATE = "certificate", _("Certificate no longer valid")
-    # Set by the platform through listings.lifecycle.enforce_rules when a publish rule stops holding:
     GRADING = "grading", _("Grade not sellable")  # the effective assessment has blockers (grade X)
     # the product's own records: a traced unit failed a later final test, a data-erasure check failed
     COMPLIANCE = "compliance", _("Product records no longer meet the rules")
@@ -125,7 +128,8 @@ class Listing(models.Model):
     suspension_sources = models.JSONField(default=list, blank=True)
     suspension_reason = models.TextField(_("suspension reason"), blank=True)
 
-    # The effective grade, kept in step by grading.services: the inspected grade wins over the declared one.
+    # The effective grade, copied by listings.lifecycle.reevaluate when grading reports an assessment:
+    # the inspected grade wins over the declared one.
     grade_code = models.CharField(_("grade"), max_length=16, blank=True)
     grade_source = models.CharField(_("grade source"), max_length=16, choices=GradeSource.choices, blank=True)
     grade_mismatch = models.BooleanField(_("declared and inspected grades differ"), default=False)
@@ -175,12 +179,17 @@ def upload_thumbnail(instance, filename):
 
 
 class ListingPhoto(models.Model):
-    """A photo re-encoded without metadata, with WebP derivatives and a perceptual hash."""
+    """A photo re-encoded without metadata, with WebP derivatives and a perceptual hash.
+
+    The upload stores the cleaned original; a task makes the display and thumbnail after the
+    commit and sets `ready`. Until then the photo is not shown and does not count for publishing.
+    """
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="photos")
     original = models.ImageField(upload_to=upload_original, width_field="width", height_field="height")
-    display = models.ImageField(upload_to=upload_display)
-    thumbnail = models.ImageField(upload_to=upload_thumbnail)
+    display = models.ImageField(upload_to=upload_display, blank=True)
+    thumbnail = models.ImageField(upload_to=upload_thumbnail, blank=True)
+    ready = models.BooleanField(_("derivatives made"), default=False)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     # 64-bit perceptual (difference) hash as 16 hex digits: the same picture reused elsewhere is flagged.

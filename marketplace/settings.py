@@ -118,11 +118,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHE_URL = env_str("CACHE_URL")
-if CACHE_URL:
+# The cache holds the throttle counters, so every worker process must share it: per-process
+# memory would give each gunicorn worker its own count. CACHE_URL: redis://... (Redis),
+# db:// (the database cache, table `marketplace_cache`, made by `migrate`), locmem:// (this process only).
+# Unset: local memory in development (one runserver process), the database cache in production.
+CACHE_URL = env_str("CACHE_URL") or ("db://" if PRODUCTION else "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
-else:
+elif CACHE_URL.startswith("db://"):
+    # Past MAX_ENTRIES Django deletes entries by key order, live counters too: keep it well above
+    # the number of clients seen in an hour (each write also counts the table's rows).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": CACHE_URL.removeprefix("db://") or "marketplace_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 200_000}}}
+elif CACHE_URL == "locmem://":
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "Refusing to start in production mode: CACHE_URL=locmem:// keeps throttle counters per worker "
+            "process; use redis://... or db:// (the default)."
+        )
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://..., rediss://..., unix://..., db://[table] or locmem://, not {CACHE_URL!r}.")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrPhoneBackend"]
@@ -158,6 +175,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Where links in e-mails (password reset, invitations, verify pages) point.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A CJK font file for printed labels; empty: the first of certification.labels.CJK_FONT_CANDIDATES found.
+CERTIFICATION_LABEL_FONT = env_str("CERTIFICATION_LABEL_FONT", "")
 
 # Tasks: eager in-process unless a broker is configured.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None
@@ -170,6 +189,9 @@ CELERY_TIMEZONE = "UTC"
 # Periodic tasks, run by `celery -A marketplace beat` (each also has a management command).
 CELERY_BEAT_SCHEDULE: dict = {
     "listings-expire": {"task": "listings.tasks.expire_listings", "schedule": 3600.0},
+    # Photos whose derivative task was lost (broker down at upload) are made ready.
+    "listings-make-pending-photo-derivatives": {"task": "listings.make_pending_photo_derivatives", "schedule": 600.0},
+    "grading-make-pending-evidence-thumbnails": {"task": "grading.make_pending_evidence_thumbnails", "schedule": 600.0},
     # Index updates that failed (search engine down) are retried in order until they apply.
     "search-drain-pending-updates": {"task": "search.drain_pending_updates", "schedule": 60.0},
     # 00:05 Beijing time: certificate validity dates are local dates.
@@ -202,18 +224,29 @@ STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 
+# Rates are "<requests>/<period>", the period in s, min, h or d, optionally with a count: "10/15min".
 THROTTLE_RATES = {
     "anon": env_str("THROTTLE_ANON", "120/min"),
     "user": env_str("THROTTLE_USER", "600/min"),
     "writes": env_str("THROTTLE_WRITES", "60/min"),
-    "auth": env_str("THROTTLE_AUTH", "10/min"),
+    # Sign-in per client address: a class of 40 behind one school address signs in within a minute.
+    "login": env_str("THROTTLE_LOGIN", "100/min"),
+    # Sign-in per account (the login, normalized), from any address: bounds guessing one password.
+    # A successful sign-in does not count.
+    "login_account": env_str("THROTTLE_LOGIN_ACCOUNT", "10/15min"),
+    # Registration and its confirmation, per client address.
+    "register": env_str("THROTTLE_REGISTER", "60/h"),
+    # Password reset requests and confirmations, per client address.
+    "password_reset": env_str("THROTTLE_PASSWORD_RESET", "20/h"),
+    # Registration and reset mails to one address; beyond it requests are answered alike but not mailed.
+    "account_mail": env_str("THROTTLE_ACCOUNT_MAIL", "5/h"),
     # Public certificate / trace-code lookups, per IP: bounds enumeration of codes.
     "verify": env_str("THROTTLE_VERIFY", "30/min"),
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -238,10 +271,17 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# A token lives AUTH_TOKEN_TTL_DAYS after its last use, and never longer than
+# AUTH_TOKEN_MAX_AGE_DAYS after it was issued (then the user signs in again).
+AUTH_TOKEN_TTL = timedelta(days=env_int("AUTH_TOKEN_TTL_DAYS", 30))
+AUTH_TOKEN_MAX_AGE = timedelta(days=env_int("AUTH_TOKEN_MAX_AGE_DAYS", 90))
+if AUTH_TOKEN_TTL > AUTH_TOKEN_MAX_AGE:
+    raise ImproperlyConfigured("AUTH_TOKEN_TTL_DAYS must not be longer than AUTH_TOKEN_MAX_AGE_DAYS.")
 REST_KNOX = {
-    "TOKEN_TTL": timedelta(days=env_int("AUTH_TOKEN_TTL_DAYS", 30)),
+    "TOKEN_TTL": AUTH_TOKEN_TTL,
     "TOKEN_LIMIT_PER_USER": 20,
     "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": AUTH_TOKEN_MAX_AGE,
     "USER_SERIALIZER": "accounts.serializers.MeSerializer",
 }
 

@@ -22,6 +22,12 @@ DOCUMENT_FIELDS = (
 )
 
 
+def never_indexed(listing: Listing) -> bool:
+    """A draft that was never published has never been active, so it has no index entry to remove
+    (publishing sets `published_at`, and nothing clears it)."""
+    return listing.state == ListingState.DRAFT and listing.published_at is None
+
+
 def certified_ids(listing_ids: list[int]) -> set[int]:
     """Listings backed by a valid remanufacturing certificate: certification decides."""
     return certified_listing_ids(listing_ids)

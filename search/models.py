@@ -106,10 +106,15 @@ class ListingSearchFacetCell(models.Model):
 
 
 class PendingIndexUpdate(models.Model):
-    """A listing whose index update failed; search.tasks.drain_pending_updates retries it.
+    """The outbox of index updates: a listing whose index entry is not yet in step with it.
 
-    Only the listing id is kept: a retry always indexes the listing's state at the time of the
-    retry, so an old failure can never overwrite a newer change.
+    A row exists while an update of the listing is being applied (`claimed_at` set) or after one
+    failed (`attempts`, `last_error`); search.tasks.drain_pending_updates retries the failed ones,
+    oldest first. Only the listing id is kept: an update always indexes the listing's state at
+    the time it runs. `sequence` counts the updates asked for the listing: the one applying
+    them (the holder of the claim) reads the listing again when it grew during its engine call,
+    so the engine is called for one listing by one update at a time, never with an older state
+    after a newer one, and without the listing's row lock.
     """
 
     listing_id = models.BigIntegerField(_("listing"), unique=True)
@@ -117,6 +122,8 @@ class PendingIndexUpdate(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    sequence = models.PositiveBigIntegerField(_("updates asked for"), default=0)
+    claimed_at = models.DateTimeField(_("being applied since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pending index update")

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from marketplace.errors import DomainError
 from search.backends import load_backend
 from search.backends.base import SearchBackend, SearchQuery, SearchResults
-from search.documents import build_documents
-from search.es_rebuild import ID_BATCH, parallel_documents
+from search.documents import build_documents, never_indexed
+from search.rebuild import ID_BATCH, parallel_documents
+from search.text import normalize
 
 _backends: dict[str, SearchBackend] = {}
 _lock = threading.Lock()
@@ -44,13 +45,13 @@ def reset_backends() -> None:
 
 
 def index(listing) -> None:
-    """Bring the index in step with this listing: its document when active, else no entry."""
+    """Bring the index in step with this listing: its document when active, else no entry (a draft
+    that was never published has none to remove: the backend is not called)."""
     documents = build_documents([listing])
-    backend = get_backend()
     if documents:
-        backend.index(documents)
-    else:
-        backend.delete([listing.pk])
+        get_backend().index(documents)
+    elif not never_indexed(listing):
+        get_backend().delete([listing.pk])
 
 
 def delete(listing_id: int) -> None:
@@ -68,10 +69,30 @@ def search(query: SearchQuery) -> SearchResults:
 
 
 def suggest(prefix: str, limit: int = 10) -> list[str]:
-    prefix = (prefix or "").strip()
-    if not prefix:
+    """Category names, then whole titles, then titles with a word that starts with the prefix, as
+    the backend found them; each text once (compared normalized), at most `limit`."""
+    from listings.models import Category
+
+    normalized = normalize(prefix or "").strip()
+    if not normalized or limit <= 0:
         return []
-    return get_backend().suggest(prefix, limit=limit)
+    found = get_backend().suggest(normalized, limit=limit)
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(text: str) -> None:
+        key = normalize(text)
+        if key not in seen and len(out) < limit:
+            seen.add(key)
+            out.append(text)
+
+    for category in Category.objects.filter(pk__in=found.category_ids).order_by("position", "id"):
+        for name in (category.name_zh, category.name_en):
+            if name and normalize(name).startswith(normalized):
+                add(name)
+    for title in found.titles:
+        add(title)
+    return out
 
 
 def rebuild(progress=None, workers: int = 1, batch_size: int = ID_BATCH) -> int:

@@ -30,6 +30,7 @@ import jieba
 import snowballstemmer
 import zhconv
 from django.conf import settings
+from stdnum import isbn
 
 DATA_DIR = Path(__file__).resolve().parent
 
@@ -197,32 +198,19 @@ def correct_pinyin_slip(word: str) -> str:
 
 # ---------------------------------------------------------------- identifiers --
 
-def _isbn10_check(digits9: str) -> str:
-    total = sum((10 - i) * int(d) for i, d in enumerate(digits9))
-    check = (11 - total % 11) % 11
-    return "x" if check == 10 else str(check)
-
-
-def _isbn13_check(digits12: str) -> str:
-    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits12))
-    return str((10 - total % 10) % 10)
-
-
 def isbn_forms(candidate: str) -> list[str]:
-    """Valid ISBN in any form -> [isbn13] or [isbn13, isbn10]; [] when the check digit fails."""
+    """Valid ISBN in any form -> [isbn13] or [isbn13, isbn10]; [] when the check digit fails.
+
+    ISBN-13 must carry the 978 or 979 prefix; only a 978 one has an ISBN-10 form."""
     code = candidate.lower().replace("-", "").replace(" ", "")
-    if len(code) == 13 and code.isdigit() and code[:3] in ("978", "979"):
-        if _isbn13_check(code[:12]) != code[12]:
-            return []
-        if code.startswith("978"):
-            return [code, code[3:12] + _isbn10_check(code[3:12])]
-        return [code]
-    if len(code) == 10 and code[:9].isdigit() and (code[9].isdigit() or code[9] == "x"):
-        if _isbn10_check(code[:9]) != code[9]:
-            return []
-        body = "978" + code[:9]
-        return [body + _isbn13_check(body), code]
-    return []
+    # python-stdnum would read nine digits as an ISBN-10 missing its leading zero: not here.
+    if len(code) not in (10, 13) or not isbn.is_valid(code):
+        return []
+    if len(code) == 10:
+        return [isbn.to_isbn13(code), code]
+    if code.startswith("978"):
+        return [code, isbn.to_isbn10(code).lower()]
+    return [code]
 
 
 def _identifiers(normalized: str, *, strip_codes: bool = False) -> tuple[list[str], str]:

@@ -65,8 +65,27 @@ def org(db):
     return OrganizationFactory()
 
 
-
 def pytest_collection_modifyitems(config, items):
+    _seeded_rows_after_every_flush(items)
+    _postgres_only(items)
+
+
+def _seeded_rows_after_every_flush(items):
+    """A transactional test (`django_db(transaction=True)`) ends by emptying every table, the rows
+    the data migrations seeded (categories) included. Django's rollback emulation
+    (`serialized_rollback`) loads them again before each such test, so each one starts from the
+    migrated database as the others do. Grading is left out: its triggers refuse to insert the
+    levels of a published standard, so a transactional test finds no grading standards."""
+    from django.conf import settings
+
+    settings.TEST_NON_SERIALIZED_APPS = ["grading"]
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            item.add_marker(pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False)
+
+
+def _postgres_only(items):
     """Tests marked `postgres` need PostgreSQL: on SQLite they are skipped, with the reason shown."""
     from django.db import connection
 

@@ -12,7 +12,7 @@ Elasticsearch gets a throwaway index prefix (bench_relevance_<random>) that is d
 
 The corpus is indexed through the project's search interface (search.service.rebuild), every
 judged query (tests/contract/data/judged.json) is run through search.service.search and scored
-with search.relevance, exactly as tests/contract/test_relevance.py does, against the same floors.
+with bench.relevance.harness, exactly as tests/contract/test_relevance.py does, against the same floors.
 Prints a markdown table and writes bench/results/relevance-<label>.{md,json}, where <label> is
 "database-sqlite", "database-postgresql" or "elasticsearch" (bench/search/run.py shows the file
 of its own backend and database beside its speed figures). A benchmark, never a test: it exits 0
@@ -41,10 +41,10 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
 
+from bench.relevance.harness import K, evaluate, load_judgments  # noqa: E402
 from search import service  # noqa: E402
 from search.backends import load_backend  # noqa: E402
 from search.backends.base import SearchUnavailable  # noqa: E402
-from search.relevance import K, evaluate, load_judgments  # noqa: E402
 
 # The same corpus loader, judgment file and floors as the contract suite (imported, not copied).
 from tests.contract.corpus import JUDGMENTS_FILE, create_corpus  # noqa: E402
@@ -71,14 +71,14 @@ def engine_version(backend) -> str:
 
 
 def revision() -> str:
-    """The commit measured, and whether search/ or the judged set had uncommitted changes (read-only git)."""
+    """The commit measured, and whether search/, the harness or the judged set had uncommitted changes (read-only git)."""
     def git(*args):
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
         return done.stdout.strip() if done.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "search", "tests/contract")
-    return commit + (" + uncommitted changes in search/ or tests/contract/" if dirty else "")
+    dirty = git("status", "--porcelain", "--", "search", "bench/relevance/harness.py", "tests/contract")
+    return commit + (" + uncommitted changes in search/, bench/relevance/harness.py or tests/contract/" if dirty else "")
 
 
 def make_backend(name: str):

@@ -4,8 +4,10 @@
      "detail": "...", "errors": {"field": ["message", ...]}}
 
 `type` is a stable machine-readable code, `title` a short human summary, `detail` the message
-a client can show, `errors` field-level messages (validation only). Unexpected exceptions are
-logged and answered with a generic 500 that leaks no traceback.
+a client can show, `errors` messages by key: by field for validation errors, by rule code where
+a refusal has several reasons (409 `not_publishable`: `{"photo_required": ["Add at least one
+photo."]}`). Unexpected exceptions are logged and answered with a generic 500 that leaks no
+traceback.
 """
 import logging
 
@@ -78,9 +80,12 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
 
     if isinstance(exc, DomainError):
-        errors = {exc.field: [str(exc.message)]} if exc.field else None
+        if exc.errors:
+            errors = {key: [str(message) for message in messages] for key, messages in exc.errors.items()}
+        else:
+            errors = {exc.field: [str(exc.message)]} if exc.field else None
         type_ = exc.code
-        titles = {400: _("Invalid request."), 403: _("Permission denied."), 409: _("Conflict.")}
+        titles = {400: _("Invalid request."), 403: _("Permission denied."), 404: _("Not found."), 409: _("Conflict.")}
         body = error_body(exc.status_code, type_, titles.get(exc.status_code, _("Error.")), exc.message, errors)
         return Response(body, status=exc.status_code)
 

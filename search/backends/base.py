@@ -99,6 +99,16 @@ class SearchResults:
     cards: dict[int, dict] | None = None
 
 
+@dataclass
+class Suggestions:
+    """What a backend finds for a prefix: the categories holding an indexed listing (themselves or
+    below; the service completes the prefix with their names) and the titles that complete it,
+    best first (whole titles, then titles with a word that starts with it; newest first within each)."""
+
+    category_ids: list[int]
+    titles: list[str]
+
+
 def price_to_fen(price: Decimal) -> int:
     return int((Decimal(price) * 100).to_integral_value())
 
@@ -146,8 +156,9 @@ class SearchBackend(ABC):
         """Hits of one page, the total, facets and highlights. Raises SearchUnavailable."""
 
     @abstractmethod
-    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        """Titles and category names that complete the prefix, best first."""
+    def suggest(self, prefix: str, limit: int = 10) -> Suggestions:
+        """The indexed categories and up to a few times `limit` titles completing `prefix` (already
+        normalized by search.text.normalize, not blank)."""
 
     @abstractmethod
     def rebuild(self, documents_iter: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 def count_existing_documents(apps, schema_editor):
     """Nothing since 0005: that migration recounts the cells by price step, and the counting code
-    (search.schema.fill_facet_cells) follows the current columns, not this migration's."""
+    (search.backends.database.schema.fill_facet_cells) follows the current columns, not this migration's."""
 
 
 def drop_narrow_facet_index(apps, schema_editor):

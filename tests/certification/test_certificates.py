@@ -9,9 +9,10 @@ from accounts.models import OrganizationKind, Role, VerificationStatus
 from certification import codes
 from certification.models import Certificate, CertificateEvent, CertificateStatus
 from notifications.models import Notification
-from tests.certification.factories import CertificationBodyFactory, RemanufacturerFactory, category, issue
+from tests.certification.factories import CertificationBodyFactory, RemanufacturerFactory, issue
 from tests.factories import member_of
 from tests.helpers import assert_error_shape
+from tests.listings.factories import category
 
 
 def issue_payload(body, holder, **changes):
@@ -247,7 +248,7 @@ class TestHistoryAndDocuments:
         assert "file" in assert_error_shape(response, 400)["errors"]
 
     def test_an_oversized_pdf_is_refused(self, client_for, certificate, body_admin, monkeypatch):
-        monkeypatch.setattr("certification.services.MAX_DOCUMENT_BYTES", 64)
+        monkeypatch.setattr("certification.services.documents.MAX_DOCUMENT_BYTES", 64)
         response = self.upload(client_for(body_admin), certificate, self.PDF + b"0" * 100)
         assert_error_shape(response, 400, "document_too_large")
 

@@ -9,8 +9,9 @@ from PIL import Image
 from certification import codes, services
 from certification.labels import qr_image, verify_url
 from certification.models import Certificate
-from tests.certification.factories import ListingFactory, make_active, make_unit
+from tests.certification.factories import make_unit
 from tests.helpers import assert_error_shape
+from tests.listings.factories import ListingFactory, active
 
 VERIFY_KEYS = {"code", "kind", "certificate", "unit", "warranty", "page_url", "label_url"}
 CERTIFICATE_KEYS = {"number", "type", "status", "status_display", "issuer", "holder", "categories", "brand",
@@ -24,11 +25,11 @@ EVENT_KEYS = {"sequence", "kind", "kind_display", "occurred_at", "data"}
 @pytest.fixture
 def sold_unit(unit, reman, reman_admin, reman_member, certificate):
     """A unit offered in an active listing, then sold (the sale names no buyer)."""
-    listing = ListingFactory(seller=reman_admin, organization=reman)
+    listing = ListingFactory(remanufactured=True, seller=reman_admin, organization=reman)
     services.link_listing_certificate(listing, actor=reman_admin, certificate=certificate, warranty_months=24,
                                       coverage_zh="主要部件两年保修", coverage_en="Two years on the main parts",
                                       unit_codes=[unit.trace_code])
-    make_active(listing)
+    active(listing)
     from django.utils import timezone
 
     services.append_trace_event(unit, actor=reman_member, kind="sale", occurred_at=timezone.now(),

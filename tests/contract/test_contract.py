@@ -6,7 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from search import service
 from search.backends.base import PRICE_BUCKETS, SearchQuery, price_bucket
+from search.text import normalize
 
 ALL = 200  # larger than the corpus: one page holds every hit
 
@@ -291,23 +293,30 @@ def test_highlights_mark_synonyms_and_variants(search_backend, corpus):
 
 # --------------------------------------------------------------- suggestions --
 
-def test_suggest_completes_category_names_and_titles(search_backend, corpus):
-    assert "手机" in search_backend.suggest("手")
-    assert "Phones" in search_backend.suggest("pho")
-    titles = search_backend.suggest("iph", limit=20)
+def test_suggest_completes_category_names_and_titles(use_backend, corpus):
+    assert "手机" in service.suggest("手")
+    assert "Phones" in service.suggest("pho")
+    titles = service.suggest("iph", limit=20)
     assert "iPhone 13 128G 国行 95新" in titles
     assert all("iphone" in title.lower() for title in titles)
-    assert len(search_backend.suggest("i", limit=3)) == 3
+    assert len(service.suggest("i", limit=3)) == 3
 
 
-def test_suggest_completes_a_word_inside_a_title(search_backend, corpus):
-    assert "组装台式电脑 i5-12400 RTX3060 主机" in search_backend.suggest("rtx")
-    assert "苹果 iPhone12 64G 白色" in search_backend.suggest("iph", limit=20)
-    assert search_backend.suggest("rtx3070") == []
+def test_suggest_completes_a_word_inside_a_title(use_backend, corpus):
+    assert "组装台式电脑 i5-12400 RTX3060 主机" in service.suggest("rtx")
+    assert "苹果 iPhone12 64G 白色" in service.suggest("iph", limit=20)
+    assert service.suggest("rtx3070") == []
 
 
-def test_suggest_normalizes_the_prefix(search_backend, corpus):
-    assert search_backend.suggest("ＩＰＨ") == search_backend.suggest("iph")
+def test_suggest_normalizes_the_prefix(use_backend, corpus):
+    assert service.suggest("ＩＰＨ") == service.suggest("iph")
+
+
+def test_the_backend_finds_the_indexed_categories_and_the_titles_the_service_merges(search_backend, corpus):
+    found = search_backend.suggest("iph", limit=5)
+    indexed = {category_id for document in corpus.documents() for category_id in document["category_ids"]}
+    assert set(found.category_ids) == indexed
+    assert found.titles and all("iph" in normalize(title) for title in found.titles)
 
 
 # ------------------------------------------------------------ only active ones --
@@ -317,19 +326,19 @@ def test_listings_that_are_not_active_are_never_found(search_backend, corpus, q)
     assert keys(search_backend, corpus, q=q) == []
 
 
-def test_listings_that_are_not_active_are_not_listed_or_suggested(search_backend, corpus):
+def test_listings_that_are_not_active_are_not_listed_or_suggested(use_backend, corpus):
     hidden = {key for key, record in corpus.records.items() if record["state"] != "active"}
-    assert not set(keys(search_backend, corpus)) & hidden
-    assert len(keys(search_backend, corpus)) == len(corpus.active())
-    assert search_backend.suggest("劳力士") == []
-    assert search_backend.suggest("任天堂") == []
+    assert not set(keys(use_backend, corpus)) & hidden
+    assert len(keys(use_backend, corpus)) == len(corpus.active())
+    assert service.suggest("劳力士") == []
+    assert service.suggest("任天堂") == []
 
 
 @pytest.mark.parametrize("q", ['" OR * NEAR(手机', "手机 AND -iphone", "'; DROP TABLE x; --", "a:b title_tokens:手机", "\\", "%_"])
-def test_query_syntax_of_the_engines_is_plain_text(search_backend, corpus, q):
-    results = search_backend.search(SearchQuery(q=q))
+def test_query_syntax_of_the_engines_is_plain_text(use_backend, corpus, q):
+    results = use_backend.search(SearchQuery(q=q))
     assert results.total >= 0
-    assert search_backend.suggest(q) is not None
+    assert service.suggest(q) is not None
 
 
 FILTER_VALUES = st.fixed_dictionaries({}, optional={

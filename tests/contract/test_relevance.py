@@ -1,7 +1,7 @@
 """The judged relevance set: every backend must reach the floors on the same corpus and judgments."""
 import pytest
 
-from search.relevance import K, evaluate, load_judgments
+from bench.relevance.harness import K, evaluate, load_judgments
 from tests.contract.corpus import JUDGMENTS_FILE
 
 # Floors every backend is held to (measured values are printed with -s; raise the floors as

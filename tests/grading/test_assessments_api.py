@@ -271,19 +271,19 @@ class TestInspection:
 class TestPublishRule:
     def test_an_unsellable_effective_assessment_blocks_publishing_with_its_reasons(self, user, inspector, agency):
         from grading.selectors import publish_blockers
-        from listings import lifecycle
-        from listings.rules import publish_rules
+        from listings import eligibility, lifecycle
         from marketplace.errors import Conflict
         from tests.listings.factories import PhotoFactory
 
-        assert publish_blockers in publish_rules()
+        assert publish_blockers in [rule.check for rule in eligibility.rules([eligibility.GRADING])]
         listing = listing_for("phone", seller=user)
         PhotoFactory(listing=listing)
         assert publish_blockers(listing) == []
         services.self_assess(listing, actor=user, answers={**PHONE_PERFECT, "account_lock": True})
         assert publish_blockers(listing) == ["The device is still locked to an account or MDM"]
-        with pytest.raises(Conflict, match="locked to an account"):
+        with pytest.raises(Conflict, match="locked to an account") as refused:
             lifecycle.publish(listing, actor=user)
+        assert refused.value.errors == {"grade_unsellable": ["The device is still locked to an account or MDM"]}
 
         # The inspection wins: the agency found the lock removed.
         services.inspect(listing, actor=inspector, agency=agency, answers=PHONE_INSPECTION_PERFECT)

@@ -1,6 +1,6 @@
 """Publish rules cannot be walked around through another endpoint once a listing is on sale.
 
-The publish rules (listings.rules) keep holding while a listing is active or reserved:
+The rules of being on sale (listings.eligibility) keep holding while a listing is active or reserved:
   * an edit that would break one is refused with 409 `not_publishable`, naming the reasons
     (PATCH quantity beyond the traced units, PUT certification without the units);
   * a fact recorded later that breaks one suspends the listing for the rule's source

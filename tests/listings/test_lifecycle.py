@@ -4,13 +4,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from listings import lifecycle
+from listings import eligibility, lifecycle
 from listings.models import ListingState, ListingTransition, SuspensionSource
-from listings.rules import _RULES
 from listings.signals import listing_changed
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from notifications.models import Notification
 from tests.factories import OrganizationFactory, StaffFactory, UserFactory
+from tests.helpers import assert_error_shape
 from tests.listings.factories import ListingFactory, PhotoFactory, active, publishable
 
 pytestmark = pytest.mark.django_db
@@ -92,12 +92,24 @@ def test_publish_without_photo_or_grade_gives_every_reason():
     assert listing.state == S.DRAFT
 
 
+def test_publish_without_photo_or_grade_names_each_reason_by_its_code():
+    listing = ListingFactory(grade_code="")
+    with pytest.raises(Conflict) as caught:
+        lifecycle.publish(listing, actor=listing.seller)
+    assert caught.value.errors == {
+        "photo_required": ["Add at least one photo."],
+        "grade_required": ["Grade the item first: answer the grading questions of its category."],
+    }
+
+
 def test_publish_rules_of_other_apps_are_applied(monkeypatch):
-    monkeypatch.setattr("listings.rules._RULES", [*_RULES, lambda listing: ["Needs a certificate."]])
+    monkeypatch.setattr(eligibility, "_RULES", dict(eligibility._RULES))
+    eligibility.register("needs_certificate", source=eligibility.COMPLIANCE, check=lambda listing: ["Needs a certificate."])
     listing = ListingFactory(grade_code="")
     with pytest.raises(Conflict) as caught:
         lifecycle.publish(listing, actor=listing.seller)
     assert "Needs a certificate." in caught.value.message and "photo" in caught.value.message
+    assert caught.value.errors["needs_certificate"] == ["Needs a certificate."]
 
 
 def test_publish_starts_the_time_to_live(settings):
@@ -246,3 +258,20 @@ def test_the_seller_is_told_of_reinstatement_in_their_own_language():
     lifecycle.reinstate(listing, actor=StaffFactory())
     notification = Notification.objects.get(recipient=listing.seller, kind="listing_reinstated")
     assert "在售" in notification.body
+
+
+def test_a_draft_deleted_right_after_an_edit_commits_answers_404(client_for, monkeypatch):
+    """Another request deletes the draft between this edit's commit and its answer: 404, not 500."""
+    from listings import services, views
+
+    draft = ListingFactory()
+    edit = services.update_listing
+
+    def edit_then_deleted_elsewhere(listing, **changes):
+        edited = edit(listing, **changes)
+        services.delete_draft(edited, actor=edited.seller)
+        return edited
+
+    monkeypatch.setattr(views.services, "update_listing", edit_then_deleted_elsewhere)
+    response = client_for(draft.seller).patch(f"/api/v1/listings/{draft.pk}/", {"title": "新标题"}, format="json")
+    assert_error_shape(response, 404, "not_found")

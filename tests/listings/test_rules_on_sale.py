@@ -1,7 +1,7 @@
 """Publish rules keep holding while a listing is on sale, and a removed employee loses control.
 
 The rule registry is patched with a stand-in rule (no more than 500 yuan), so these tests pin
-the mechanism of listings.rules / lifecycle.enforce_rules / services.update_listing, whatever
+the mechanism of listings.eligibility / lifecycle.reevaluate / services.update_listing, whatever
 rules the other apps register.
 """
 from decimal import Decimal
@@ -9,9 +9,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Membership, Role, User
-from listings import lifecycle, services
+from listings import eligibility, lifecycle, services
 from listings.models import Listing, ListingChange, ListingState, ListingTransition, SuspensionSource
-from listings.rules import _RULES, enforced_rules, register_publish_rule
 from marketplace.errors import Conflict, NotAllowed
 from tests.factories import member_of
 from tests.helpers import assert_error_shape
@@ -28,9 +27,8 @@ def at_most_500(listing):
 
 @pytest.fixture
 def price_rule(monkeypatch):
-    monkeypatch.setattr("listings.rules._RULES", [*_RULES])
-    monkeypatch.setattr("listings.rules._ENFORCED_BY", {})
-    register_publish_rule(at_most_500, enforced_by=SuspensionSource.COMPLIANCE)
+    monkeypatch.setattr(eligibility, "_RULES", dict(eligibility._RULES))
+    eligibility.register("at_most_500", source=eligibility.COMPLIANCE, check=at_most_500, codes=("too_expensive",))
     return at_most_500
 
 
@@ -40,15 +38,8 @@ def fresh(listing):
 
 class TestRegistry:
     def test_rules_are_grouped_by_the_source_that_enforces_them(self, price_rule):
-        assert enforced_rules()["compliance"][-1] is price_rule
-
-    def test_the_apps_register_their_rules_with_the_sources(self):
-        from certification.rules import data_erasure_rule, traced_units_rule
-        from grading.selectors import publish_blockers
-
-        by_source = enforced_rules()
-        assert publish_blockers in by_source["grading"]
-        assert {traced_units_rule, data_erasure_rule} <= set(by_source["compliance"])
+        assert eligibility.rules([eligibility.COMPLIANCE])[-1].check is price_rule
+        assert price_rule not in [rule.check for rule in eligibility.rules([eligibility.GRADING])]
 
 
 class TestEditsOnSale:
@@ -60,6 +51,7 @@ class TestEditsOnSale:
         with pytest.raises(Conflict) as caught:
             services.update_listing(listing, actor=listing.seller, price=Decimal("800.00"), title="新标题")
         assert caught.value.code == "not_publishable" and "Too expensive for this test." in caught.value.message
+        assert caught.value.errors == {"too_expensive": ["Too expensive for this test."]}
         assert (fresh(listing).price, fresh(listing).title) == (Decimal("300.00"), listing.title)
         assert not ListingChange.objects.filter(listing=listing).exists()
 
@@ -68,6 +60,7 @@ class TestEditsOnSale:
         response = client_for(listing.seller).patch(f"/api/v1/listings/{listing.pk}/", {"price": "800.00"}, format="json")
         body = assert_error_shape(response, 409, "not_publishable")
         assert "Too expensive for this test." in body["detail"]
+        assert body["errors"] == {"too_expensive": ["Too expensive for this test."]}
 
     def test_edits_that_keep_the_rules_and_drafts_are_not_affected(self, price_rule):
         listing = active(price=Decimal("300.00"))
@@ -85,7 +78,7 @@ class TestEnforcement:
     def test_a_listing_that_stops_meeting_a_rule_is_suspended_for_its_source(self, price_rule):
         listing = active(price=Decimal("300.00"))
         Listing.objects.filter(pk=listing.pk).update(price=Decimal("900.00"))  # a fact changed elsewhere
-        listing = lifecycle.enforce_rules(listing, sources={SuspensionSource.COMPLIANCE})
+        listing = lifecycle.reevaluate(listing, SuspensionSource.COMPLIANCE)
         assert (listing.state, listing.suspension_sources) == ("suspended", ["compliance"])
         assert "Too expensive for this test." in listing.suspension_reason
         transition = ListingTransition.objects.filter(listing=listing).latest("id")
@@ -94,12 +87,12 @@ class TestEnforcement:
     def test_other_sources_are_not_touched(self, price_rule):
         listing = active(price=Decimal("300.00"))
         Listing.objects.filter(pk=listing.pk).update(price=Decimal("900.00"))
-        assert lifecycle.enforce_rules(listing, sources={SuspensionSource.GRADING}).state == "active"
+        assert lifecycle.reevaluate(listing, SuspensionSource.CERTIFICATE).state == "active"
 
     def test_a_fix_made_while_suspended_reinstates_for_that_source_only(self, price_rule, staff):
         listing = active(price=Decimal("300.00"))
         Listing.objects.filter(pk=listing.pk).update(price=Decimal("900.00"))
-        lifecycle.enforce_rules(listing)
+        lifecycle.reevaluate(listing, eligibility.COMPLIANCE)
         lifecycle.suspend(listing, actor=staff, reason="待核实")
         listing = services.update_listing(fresh(listing), actor=listing.seller, price=Decimal("400.00"))
         assert (listing.state, listing.suspension_sources) == ("suspended", ["moderation"])
@@ -108,10 +101,10 @@ class TestEnforcement:
 
     def test_drafts_and_closed_listings_are_left_alone(self, price_rule):
         draft = ListingFactory(price=Decimal("900.00"))
-        assert lifecycle.enforce_rules(draft).state == "draft"
+        assert lifecycle.reevaluate(draft, eligibility.COMPLIANCE).state == "draft"
         sold = lifecycle.mark_sold(active(price=Decimal("300.00")), actor=None)
         Listing.objects.filter(pk=sold.pk).update(price=Decimal("900.00"))
-        assert lifecycle.enforce_rules(sold).state == "sold"
+        assert lifecycle.reevaluate(sold, eligibility.COMPLIANCE).state == "sold"
 
 
 @pytest.fixture

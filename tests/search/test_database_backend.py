@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.db import OperationalError, connection
 
-from search.backends import database as database_module
 from search.backends.base import FACETS, PRICE_STEPS, SearchQuery, SearchUnavailable, price_bucket, price_step
 from search.backends.database import DatabaseBackend
-from search.schema import DOCUMENT_TABLE, FTS_TABLE
+from search.backends.database import backend as database_module
+from search.backends.database.schema import DOCUMENT_TABLE, FTS_TABLE
 from search.selectors import listing_cards
 from tests.contract.corpus import create_corpus
 
@@ -147,15 +147,15 @@ def test_the_category_path_holds_the_category_and_its_ancestors(backend):
 
 
 def _cells() -> dict[tuple, int]:
+    from search.backends.database.schema import FACET_CELL_KEY
     from search.models import ListingSearchFacetCell
-    from search.schema import FACET_CELL_KEY
 
     return {tuple(row[:-1]): row[-1]
             for row in ListingSearchFacetCell.objects.values_list(*FACET_CELL_KEY, "documents")}
 
 
 def _recounted_cells() -> dict[tuple, int]:
-    from search.schema import fill_facet_cells
+    from search.backends.database.schema import fill_facet_cells
 
     fill_facet_cells(connection)
     return _cells()
@@ -335,3 +335,20 @@ def test_postgresql_answers_every_search_in_one_statement_with_its_cards(backend
             results = backend.search(query)
         assert results.hits, query
         assert results.cards == listing_cards([hit.id for hit in results.hits]), query
+
+
+def test_the_migrations_frozen_copies_match_the_live_structures():
+    """Migrations run frozen copies of the structures and of the facet cell recount: a change to
+    search/backends/database/schema.py needs a new migration with its own copy (then compare
+    with that one here)."""
+    from importlib import import_module
+
+    from search.backends.database import schema
+
+    structures = import_module("search.migrations.0002_engine_structures")
+    for name in ("DOCUMENT_TABLE", "FTS_TABLE", "SQLITE_FTS", "SQLITE_DROP", "POSTGRES_VECTOR", "POSTGRES_TRIGRAM",
+                 "POSTGRES_DROP"):
+        assert getattr(structures, name) == getattr(schema, name), name
+    recount = import_module("search.migrations.0005_facet_cells_by_price_step")
+    assert recount.FACET_CELL_KEY == schema.FACET_CELL_KEY
+    assert recount.facet_cell_key_sql() == schema.facet_cell_key_sql()

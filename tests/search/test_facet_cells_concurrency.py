@@ -8,13 +8,14 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from search.backends.database import DatabaseBackend, _cell_key
-from search.schema import DOCUMENT_TABLE, facet_cell_key_sql, fill_facet_cells
+from search.backends.database import DatabaseBackend
+from search.backends.database.backend import cell_key
+from search.backends.database.schema import DOCUMENT_TABLE, facet_cell_key_sql, fill_facet_cells
 from tests.contract.corpus import create_corpus
 from tests.helpers import run_together
 from tests.search.test_database_backend import _cells
 
-# The document fields that decide its facet cell (search.schema.FACET_CELL_KEY).
+# The document fields that decide its facet cell (search.backends.database.schema.FACET_CELL_KEY).
 CELL_FIELDS = ("category_ids", "kind", "grade_code", "city", "price_fen", "certified", "inspected")
 ROUNDS = 10
 PAIRS = 10
@@ -24,7 +25,7 @@ def _cells_of_documents() -> dict[int, tuple]:
     """Each indexed document's facet cell, by the SQL the backend itself counts cells with."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT listing_id, {facet_cell_key_sql()} FROM {DOCUMENT_TABLE}")
-        return {row[0]: _cell_key(row[1:]) for row in cursor.fetchall()}
+        return {row[0]: cell_key(row[1:]) for row in cursor.fetchall()}
 
 
 def test_cell_changes_are_written_in_key_order_whatever_order_they_come_in(db):

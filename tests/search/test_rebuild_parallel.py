@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from listings.models import ListingState
-from search import es_rebuild, service
+from search import rebuild, service
 from search.backends.base import SearchQuery
 from search.documents import iter_documents
 from tests.contract.corpus import create_corpus
@@ -20,26 +20,26 @@ def corpus():
 
 
 def test_workers_build_the_documents_a_single_process_builds_in_the_same_order(corpus):
-    assert list(es_rebuild.parallel_documents(2, batch_size=7)) == list(iter_documents(batch_size=7))
+    assert list(rebuild.parallel_documents(2, batch_size=7)) == list(iter_documents(batch_size=7))
 
 
 def test_the_parent_never_holds_more_than_a_few_batches_ahead_of_the_backend(corpus, monkeypatch):
     read_batches = []
-    id_batches = es_rebuild._id_batches
+    id_batches = rebuild._id_batches
 
     def counted(batch_size):
         for ids in id_batches(batch_size):
             read_batches.append(ids)
             yield ids
 
-    monkeypatch.setattr(es_rebuild, "_id_batches", counted)
+    monkeypatch.setattr(rebuild, "_id_batches", counted)
     taken = 0
-    for document in es_rebuild.parallel_documents(2, batch_size=5):
+    for document in rebuild.parallel_documents(2, batch_size=5):
         # Batches are at most 5 ids (fewer at the end of a category): count the one this came from.
         taken = next(number for number, ids in enumerate(read_batches, 1) if document["id"] in ids)
         # Batches handed to the pool but not yet taken by this (slow) consumer.
-        assert len(read_batches) - taken <= 2 * es_rebuild.IN_FLIGHT_PER_WORKER
-    assert len(read_batches) == taken > 2 * es_rebuild.IN_FLIGHT_PER_WORKER
+        assert len(read_batches) - taken <= 2 * rebuild.IN_FLIGHT_PER_WORKER
+    assert len(read_batches) == taken > 2 * rebuild.IN_FLIGHT_PER_WORKER
 
 
 def test_search_rebuild_with_workers_indexes_every_active_listing_with_the_database_backend(corpus, database_search):

@@ -1,10 +1,10 @@
-"""The relevance metrics of search.relevance, on hand-computed examples."""
+"""The relevance metrics of bench.relevance.harness, on hand-computed examples."""
 import json
 import math
 
 import pytest
 
-from search.relevance import Judgment, evaluate, load_judgments, ndcg_at_k, recall_at_k, score
+from bench.relevance.harness import Judgment, evaluate, load_judgments, ndcg_at_k, recall_at_k, score
 
 
 def test_recall_counts_relevant_in_the_top_k_out_of_at_most_k():

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from search import service
 from search.backends.base import SearchUnavailable
-from search.es_rebuild import active_count
+from search.rebuild import active_count
 
 
 class Command(BaseCommand):

@@ -7,12 +7,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import OrganizationKind
+from bench.search.corpus import CITIES, ListingMaker
 from grading.models import Assessment, AssessmentSource, GradeLevel
 from listings.attributes import validate_attributes
 from listings.models import GradeSource, Listing, ListingKind, ListingState
 from search import service
 from search.backends.base import SearchQuery
-from search.es_corpus import CITIES, ListingMaker
 
 pytestmark = pytest.mark.django_db
 

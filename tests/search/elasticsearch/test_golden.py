@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from search.backends.base import SearchQuery
-from search.backends.elasticsearch import index_actions
-from search.es_mapping import index_body
-from search.es_query import compile_search, compile_suggest
+from search.backends.elasticsearch.mapping import index_actions, index_body
+from search.backends.elasticsearch.query import compile_search, compile_suggest
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 

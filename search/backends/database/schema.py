@@ -1,13 +1,17 @@
-"""Engine-specific index structures of the database backend, created by migrations.
+"""The database backend's tables and engine structures, and the SQL of its facet cells.
 
 SQLite: an FTS5 table over the document table (external content) kept in step by triggers.
 Django rebuilds a SQLite table to alter it, which drops its triggers: a migration that alters
-ListingSearchDocument must call `create_structures` again (it is idempotent).
+ListingSearchDocument must create them again (with a frozen copy of SQLITE_FTS, as 0002 does).
 
 PostgreSQL: a stored tsvector column (title and identifiers weight A, own category B, body C) with a GIN
 index, and a trigram GIN index on the normalized title when pg_trgm is installed
 (scripts/services creates it in template1; pg_trgm is a trusted extension, so the owner of the
 database may create it too).
+
+Migrations carry frozen copies of what they run (0002 the structures, 0005 the facet cell
+recount): tests/search/test_database_backend.py checks that the copies still match this module,
+so a change here comes with a migration.
 """
 from django.db import connection as default_connection
 
@@ -62,6 +66,7 @@ def resume_sqlite_fts(connection) -> None:
         for sql in SQLITE_FTS:
             cursor.execute(sql)
 
+
 POSTGRES_VECTOR = [
     f"""ALTER TABLE {DOCUMENT_TABLE} ADD COLUMN IF NOT EXISTS search_vector tsvector
         GENERATED ALWAYS AS (
@@ -91,44 +96,6 @@ def has_pg_trgm(connection=default_connection) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
         return cursor.fetchone() is not None
-
-
-def _ensure_pg_trgm(schema_editor) -> bool:
-    """pg_trgm installed (or installable by this role: it is a trusted extension)?"""
-    if has_pg_trgm(schema_editor.connection):
-        return True
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
-        if cursor.fetchone() is None:
-            return False
-        cursor.execute("SAVEPOINT search_trgm")
-        try:
-            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        except Exception:  # no privilege: search works without typo tolerance
-            cursor.execute("ROLLBACK TO SAVEPOINT search_trgm")
-            return False
-        cursor.execute("RELEASE SAVEPOINT search_trgm")
-    return True
-
-
-def create_structures(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        for sql in SQLITE_FTS:
-            schema_editor.execute(sql)
-    elif vendor == "postgresql":
-        for sql in POSTGRES_VECTOR:
-            schema_editor.execute(sql)
-        if _ensure_pg_trgm(schema_editor):
-            for sql in POSTGRES_TRIGRAM:
-                schema_editor.execute(sql)
-
-
-def drop_structures(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(vendor, [])
-    for sql in statements:
-        schema_editor.execute(sql)
 
 
 FACET_CELL_TABLE = "search_listingsearchfacetcell"

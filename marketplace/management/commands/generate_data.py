@@ -2,7 +2,7 @@
 
 Sellers (people and organizations: merchants, remanufacturers, an inspection agency) and N
 listings in the seeded categories, with Chinese and English titles and descriptions from
-per-category vocabularies (search.es_corpus), prices per category, cities of Guangdong and
+per-category vocabularies (bench/search/corpus.py), prices per category, cities of Guangdong and
 Guangxi with points, grades of the category's standard (a share inspected, with an Assessment),
 a share of remanufactured and refurbished units. The same seed gives the same corpus.
 
@@ -21,9 +21,9 @@ from tqdm import tqdm
 
 from accounts.models import Membership, Organization, OrganizationKind, Role, User, VerificationStatus
 from accounts.validators import credit_code_check_character
+from bench.search.corpus import CATEGORIES, ListingMaker
 from grading.models import Assessment, AssessmentSource, GradeLevel, GradingStandard, StandardStatus
 from listings.models import Category, GradeSource, Listing, ListingKind, ListingState
-from search.es_corpus import CATEGORIES, ListingMaker
 
 # Share of listings by state; the rest are active.
 OTHER_STATES = [(ListingState.SOLD, 0.05), (ListingState.WITHDRAWN, 0.02), (ListingState.EXPIRED, 0.02),

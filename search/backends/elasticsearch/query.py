@@ -6,11 +6,13 @@ filters combine with AND; each facet counts the results of the other filters (fa
 the page's post_filter, and one filter aggregation per facet in a separate size-0 body); ties go
 to the newest, then the highest id.
 """
+from functools import lru_cache
+
 from elasticsearch.dsl import A, Q, Search
 from elasticsearch.dsl.query import Query
 
 from search.backends.base import FACETS, PRICE_BUCKETS, TOTAL_CAP, SearchQuery
-from search.es_mapping import TEXT_FIELDS
+from search.backends.elasticsearch.mapping import TEXT_FIELDS
 
 FACET_FIELDS = {"category": "category_ids", "kind": "kind.raw", "grade": "grade_code.raw", "city": "city.raw"}
 # Enough buckets for every category or city a page of facets can show.
@@ -20,6 +22,8 @@ CATEGORY_LIMIT = 1000
 TIE_BREAK = [{"published_at": {"order": "desc"}}, {"id": {"order": "desc"}}]
 # Certified and inspected listings rank a little higher among equally relevant ones.
 TRUST_BOOSTS = (("certified", 1.2), ("inspected", 1.1))
+# Compiled _msearch lines of recent queries (each page its own entry).
+COMPILED_CACHE_SIZE = 1024
 
 
 # Typo tolerance (a retry when nothing matched): edit distance on title words and identifiers,
@@ -176,3 +180,19 @@ def compile_suggest(prefix: str, limit: int, word: str = "") -> dict:
         body["sort"] = TIE_BREAK
         body["track_total_hits"] = False
     return body
+
+
+@lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def _compiled(query: SearchQuery, groups: tuple, typo_terms: tuple | None = None) -> list[dict]:
+    """msearch_lines(compile_search(...)), memoized: building the bodies with elasticsearch.dsl
+    costs about as much as highlighting a page, and a popular query (every page of it) repeats.
+    The lines are shared between calls: never mutate them."""
+    return msearch_lines(compile_search(query, groups, typo_terms=typo_terms))
+
+
+def search_lines(query: SearchQuery, groups, typo_terms=None) -> list[dict]:
+    """The _msearch lines of a query: the page and the facet counts (see compile_search)."""
+    try:
+        return _compiled(query, tuple(groups), None if typo_terms is None else tuple(typo_terms))
+    except TypeError:  # a query built with unhashable values (a list for `near`): not memoized
+        return msearch_lines(compile_search(query, groups, typo_terms=typo_terms))

@@ -1,10 +1,14 @@
-"""The Elasticsearch mapping of a listing document, and the names of its indices.
+"""The Elasticsearch mapping of a listing document, a document as its _source, and the names of
+its indices.
 
 Text arrives already normalized and segmented by search.text (the same code the database
 backend uses), so the token fields only need the prebuilt `whitespace` analyzer: any
 Elasticsearch 8 node works without plugins and both backends agree on what a word is.
 Clusters with ik/smartcn may name another analyzer in ELASTICSEARCH_TEXT_ANALYZER.
 """
+from collections.abc import Iterable
+from datetime import datetime
+
 from django.conf import settings
 from elasticsearch.dsl import (
     Boolean,
@@ -19,6 +23,8 @@ from elasticsearch.dsl import (
     normalizer,
 )
 
+from search.text import normalize
+
 # Facet values compare case-insensitively (city "Guangzhou" == "guangzhou").
 lowercase = normalizer("lowercase", filter=["lowercase"])
 
@@ -26,6 +32,14 @@ lowercase = normalizer("lowercase", filter=["lowercase"])
 # listing above one that only mentions the word in its description (as the database backend's
 # tsvector weights A and B do).
 TEXT_FIELDS = {"title_tokens": 4.0, "identifiers": 4.0, "category_tokens": 4.0, "body_tokens": 1.0}
+# Completion weights are 32-bit integers: minutes since 2020 fit for four thousand years.
+MAX_WEIGHT = 2**31 - 1
+RECENCY_EPOCH_MINUTES = 26_297_280  # 2020-01-01T00:00Z
+SOURCE_FIELDS = (
+    "id", "title", "description", "title_normalized", "title_tokens", "body_tokens", "identifiers",
+    "category_tokens", "category_ids", "category_name", "kind", "grade_code", "price_fen", "city", "district",
+    "certified", "inspected", "state",
+)
 
 
 def text_analyzer() -> str:
@@ -110,3 +124,30 @@ def index_body(*, loading: bool = False) -> dict:
     """The create-index request body (settings and mappings) as sent; pinned by a golden file."""
     return build_index("listings", loading=loading).to_dict()
 
+
+def _recency(document: dict) -> int:
+    """Minutes since 2020 as a completion weight: newer listings complete first."""
+    published_at = document.get("published_at")
+    if not isinstance(published_at, datetime):
+        return 1
+    return min(max(1, int(published_at.timestamp() // 60) - RECENCY_EPOCH_MINUTES), MAX_WEIGHT)
+
+
+def to_source(document: dict) -> dict:
+    """A search.documents dict as the _source of our mapping."""
+    source = {key: document[key] for key in SOURCE_FIELDS if key in document}
+    location = document.get("location")
+    if location is not None:
+        source["location"] = {"lat": float(location[0]), "lon": float(location[1])}
+    published_at = document.get("published_at")
+    source["published_at"] = published_at.isoformat() if isinstance(published_at, datetime) else published_at
+    weight = _recency(document)
+    title = document.get("title_normalized") or normalize(document.get("title") or "")
+    if title.strip():
+        source["suggest"] = {"input": [title.strip()], "weight": weight}
+    return source
+
+
+def index_actions(documents: Iterable[dict], index: str, *, op_type: str = "index") -> Iterable[dict]:
+    for document in documents:
+        yield {"_op_type": op_type, "_index": index, "_id": str(document["id"]), "_source": to_source(document)}

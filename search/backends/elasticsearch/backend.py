@@ -1,13 +1,11 @@
-"""Elasticsearch backend: versioned indices behind an alias, bulk writes, zero-downtime rebuilds.
+"""The Elasticsearch backend: versioned indices behind an alias, bulk writes, zero-downtime rebuilds.
 
-Reads and live writes go through the alias `<prefix>_listings`; a rebuild loads a new index
-`<prefix>_listings_v<timestamp>`, swaps the alias in one `_aliases` request and deletes the old
-index. While a rebuild runs, the index it loads also carries the alias `<prefix>_listings_building`
-and live writes go to both, so a change made during the rebuild is not lost by the swap (the bulk
-load uses op_type=create: it never overwrites a document a live write has already put there, nor
-the tombstone a delete leaves there).
+Reads and live writes go through the alias `<prefix>_listings`; a rebuild (rebuild.py) loads a new
+index `<prefix>_listings_v<timestamp>`, swaps the alias in one `_aliases` request and deletes the
+old index. While a rebuild runs, live writes go to the index it loads too (alias
+`<prefix>_listings_building`), and a delete leaves a tombstone there.
 
-Text is segmented and normalized by search.text before it arrives (see search.es_mapping), and
+Text is segmented and normalized by search.text before it arrives (see mapping.py), and
 highlights are computed in Python by search.highlight from the query's terms, exactly as the
 database backend does: the index keeps normalized tokens, which are not readable, and an engine
 highlighter would mark different words than the database backend. Distances are computed in
@@ -20,12 +18,8 @@ API answers 503, and indexing tasks record the listing in PendingIndexUpdate to 
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from functools import lru_cache
-from itertools import islice
 
 from django.conf import settings
 from elastic_transport import TransportError
@@ -39,90 +33,28 @@ from search.backends.base import (
     SearchQuery,
     SearchResults,
     SearchUnavailable,
+    Suggestions,
     price_facet,
     sort_facet_values,
 )
-from search.es_mapping import alias_name, build_index, building_alias_name, refresh_interval
-from search.es_query import FACET_FIELDS, compile_search, compile_suggest, msearch_lines
+from search.backends.elasticsearch.mapping import alias_name, build_index, building_alias_name, index_actions
+from search.backends.elasticsearch.query import FACET_FIELDS, compile_suggest, search_lines
+from search.backends.elasticsearch.rebuild import BULK_CHUNK, TOMBSTONE, AtomicRebuild
 from search.highlight import highlights
-from search.text import clean, latin_words, normalize, query_groups, stem
+from search.text import clean, latin_words, query_groups, stem
 
 logger = logging.getLogger("search.elasticsearch")
 
 # Statuses that mean "the cluster cannot answer right now", not "the request is wrong".
 UNAVAILABLE_STATUSES = {429, 502, 503, 504}
-BULK_CHUNK = 1000
-REBUILD_TIMEOUT_S = 60
-WRITER_THREADS = 2
-# The `state` of a placeholder a delete leaves in an index being rebuilt.
-TOMBSTONE = "deleted"
 # The database backend's Earth (diameter 12742 km), so both report the same distances.
 EARTH_RADIUS_KM = 6371.0
-# Completion weights are 32-bit integers: minutes since 2020 fit for four thousand years.
-MAX_WEIGHT = 2**31 - 1
-RECENCY_EPOCH_MINUTES = 26_297_280  # 2020-01-01T00:00Z
-# Compiled _msearch lines of recent queries (each page its own entry).
-COMPILED_CACHE_SIZE = 1024
-SOURCE_FIELDS = (
-    "id", "title", "description", "title_normalized", "title_tokens", "body_tokens", "identifiers",
-    "category_tokens", "category_ids", "category_name", "kind", "grade_code", "price_fen", "city", "district",
-    "certified", "inspected", "state",
-)
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
-def _recency(document: dict) -> int:
-    """Minutes since 2020 as a completion weight: newer listings complete first."""
-    published_at = document.get("published_at")
-    if not isinstance(published_at, datetime):
-        return 1
-    return min(max(1, int(published_at.timestamp() // 60) - RECENCY_EPOCH_MINUTES), MAX_WEIGHT)
-
-
-def to_source(document: dict) -> dict:
-    """A search.documents dict as the _source of our mapping."""
-    source = {key: document[key] for key in SOURCE_FIELDS if key in document}
-    location = document.get("location")
-    if location is not None:
-        source["location"] = {"lat": float(location[0]), "lon": float(location[1])}
-    published_at = document.get("published_at")
-    source["published_at"] = published_at.isoformat() if isinstance(published_at, datetime) else published_at
-    weight = _recency(document)
-    title = document.get("title_normalized") or normalize(document.get("title") or "")
-    if title.strip():
-        source["suggest"] = {"input": [title.strip()], "weight": weight}
-    return source
-
-
-def batched(iterable: Iterable, size: int):
-    iterator = iter(iterable)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def index_actions(documents: Iterable[dict], index: str, *, op_type: str = "index") -> Iterable[dict]:
-    for document in documents:
-        yield {"_op_type": op_type, "_index": index, "_id": str(document["id"]), "_source": to_source(document)}
-
-
-@lru_cache(maxsize=COMPILED_CACHE_SIZE)
-def _compiled(query: SearchQuery, groups: tuple, typo_terms: tuple | None = None) -> list[dict]:
-    """msearch_lines(compile_search(...)), memoized: building the bodies with elasticsearch.dsl
-    costs about as much as highlighting a page, and a popular query (every page of it) repeats.
-    The lines are shared between calls: never mutate them."""
-    return msearch_lines(compile_search(query, groups, typo_terms=typo_terms))
-
-
-def _lines(query: SearchQuery, groups, typo_terms=None) -> list[dict]:
-    try:
-        return _compiled(query, tuple(groups), None if typo_terms is None else tuple(typo_terms))
-    except TypeError:  # a query built with unhashable values (a list for `near`): not memoized
-        return msearch_lines(compile_search(query, groups, typo_terms=typo_terms))
 
 
 class ElasticsearchBackend(SearchBackend):
@@ -315,96 +247,15 @@ class ElasticsearchBackend(SearchBackend):
             self._call(lambda: self.client.indices.delete(index=",".join(sorted(names)), ignore_unavailable=True))
 
     def rebuild(self, documents_iter: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
-        """Load a new index from the documents, then swap the alias to it atomically."""
-        name = self._new_index_name()
-        self._create_index(name, loading=True)
-        try:
-            self._call(lambda: self.client.indices.update_aliases(
-                actions=[{"add": {"index": name, "alias": self.building_alias}}]
-            ))
-            count = self._load(name, documents_iter, progress)
-            self._call(lambda: self.client.indices.put_settings(
-                index=name, settings={"index": {"refresh_interval": refresh_interval()}}
-            ))
-            self._call(lambda: self.client.indices.refresh(index=name))
-            old = [index for index in self._indices_of(self.alias) if index != name]
-            actions = [{"remove": {"index": index, "alias": self.alias}} for index in old]
-            actions.append({"add": {"index": name, "alias": self.alias}})
-            actions.append({"remove": {"index": name, "alias": self.building_alias}})
-            # One _aliases request: searches see the old index or the new one, never neither.
-            self._call(lambda: self.client.indices.update_aliases(actions=actions))
-        except BaseException:
-            self._call(lambda: self.client.indices.delete(index=name, ignore_unavailable=True))
-            raise
-        self._sweep_tombstones(name)
-        if old:
-            self._call(lambda: self.client.indices.delete(index=",".join(old), ignore_unavailable=True))
-        return count
+        """Load a new index from the documents, then swap the alias to it atomically (see rebuild.py)."""
+        return AtomicRebuild(self).run(documents_iter, progress)
 
-    def _sweep_tombstones(self, name: str) -> None:
-        """Remove the tombstones deletes left during the rebuild. Runs after the swap, when no
-        write can add one any more; until then they match no text and no filter."""
-        self._call(lambda: self.client.indices.refresh(index=name))
-        response = self._call(lambda: self.client.search(
-            index=name, query={"term": {"state": TOMBSTONE}}, size=10_000, source=False,
-        ))
-        ids = [hit["_id"] for hit in response["hits"]["hits"]]
-        if ids:
-            self._bulk([{"_op_type": "delete", "_index": name, "_id": listing_id} for listing_id in ids])
-
-    def _send_chunk(self, actions: list[dict]) -> tuple[int, list[dict]]:
-        """One bulk request (429s retried with backoff): (documents stored, failures)."""
-        stored, failures = 0, []
-        # A rebuild's 1,000-document requests may take seconds on a busy node: a search's short
-        # timeout would abort the whole load (and retrying a timed-out bulk only adds load).
-        timeout = self._request_timeout or getattr(settings, "ELASTICSEARCH_TIMEOUT", 5.0)
-        client = self.client.options(request_timeout=max(timeout, REBUILD_TIMEOUT_S))
-        for ok, item in streaming_bulk(
-            client, actions, chunk_size=len(actions), raise_on_error=False, max_retries=3,
-            initial_backoff=0.2, max_backoff=2.0,
-        ):
-            _op, detail = next(iter(item.items()))
-            # 409: a live write during the rebuild already stored a newer version of this listing.
-            if ok or detail.get("status") == 409:
-                stored += 1
-            else:
-                failures.append(item)
-        return stored, failures
-
-    def _load(self, name: str, documents_iter: Iterable[dict], progress) -> int:
-        """Bulk-load: this thread builds documents (database reads, segmentation) while two writer
-        threads send the previous chunks, so segmentation and HTTP round trips overlap."""
-        count, failures = 0, []
-
-        def collect(future):
-            nonlocal count
-            stored, failed = future.result()
-            count += stored
-            failures.extend(failed)
-            if progress is not None:
-                progress(count)
-
-        try:
-            with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
-                in_flight: deque = deque()
-                for chunk in batched(index_actions(documents_iter, name, op_type="create"), BULK_CHUNK):
-                    in_flight.append(pool.submit(self._send_chunk, list(chunk)))
-                    # Bounded: memory stays flat whatever the corpus size.
-                    while len(in_flight) > WRITER_THREADS:
-                        collect(in_flight.popleft())
-                while in_flight:
-                    collect(in_flight.popleft())
-        except TransportError as error:
-            raise self._unavailable(error) from error
-        if failures:
-            raise BulkIndexError(f"{len(failures)} document(s) failed to index.", failures[:10])
-        return count
 
     # -------------------------------------------------------------------------- reads --
 
     def compile(self, query: SearchQuery) -> list[dict]:
         """The _msearch lines search() sends for this query (benchmarks send them with the bare client)."""
-        return _lines(query, query_groups(query.q))
+        return search_lines(query, query_groups(query.q))
 
     def search(self, query: SearchQuery) -> SearchResults:
         started = time.perf_counter()
@@ -413,10 +264,10 @@ class ElasticsearchBackend(SearchBackend):
             # Only stopwords or punctuation: nothing can match, as in the database backend.
             return SearchResults(hits=[], total=0, total_is_exact=True, facets={}, took_ms=0.0)
         try:
-            hits, facets = self._msearch(_lines(query, groups))
+            hits, facets = self._msearch(search_lines(query, groups))
             typo_terms = self._typo_terms(query.q, groups)
             if hits["hits"]["total"]["value"] == 0 and any(typo_terms):
-                hits, facets = self._msearch(_lines(query, groups, typo_terms))
+                hits, facets = self._msearch(search_lines(query, groups, typo_terms))
         except NotFoundError:
             # No index yet: nothing has been indexed.
             return SearchResults(hits=[], total=0, total_is_exact=True, facets={},
@@ -477,35 +328,18 @@ class ElasticsearchBackend(SearchBackend):
             took_ms=(time.perf_counter() - started) * 1000,
         )
 
-    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        """Category names, then whole titles, then titles with a word that starts with the prefix;
-        newest first within each, as the database backend answers."""
-        from listings.models import Category
-
-        normalized = normalize(prefix).strip()
-        if not normalized or limit <= 0:
-            return []
-        word = clean(stem(normalized)) if " " not in normalized else ""
-        body = compile_suggest(normalized, limit, word)
+    def suggest(self, prefix: str, limit: int = 10) -> Suggestions:
+        """One request: the indexed categories (an aggregation), whole titles (completion), then
+        titles with a word that starts with the prefix (a prefix query), newest first within each."""
+        word = clean(stem(prefix)) if " " not in prefix else ""
+        body = compile_suggest(prefix, limit, word)
         try:
             response = self._call(lambda: self.client.search(index=self.alias, body=body))
         except NotFoundError:
-            return []
-        out, seen = [], set()
-
-        def add(text):
-            key = normalize(text)
-            if text and key not in seen and len(out) < limit:
-                seen.add(key)
-                out.append(text)
-
-        indexed = [bucket["key"] for bucket in response["aggregations"]["categories"]["buckets"]]
-        for category in Category.objects.filter(pk__in=indexed).order_by("position", "id"):
-            for name in (category.name_zh, category.name_en):
-                if name and normalize(name).startswith(normalized):
-                    add(name)
-        for option in response["suggest"]["titles"][0]["options"]:
-            add((option.get("_source") or {}).get("title"))
-        for hit in response["hits"]["hits"]:
-            add((hit.get("_source") or {}).get("title"))
-        return out
+            return Suggestions(category_ids=[], titles=[])
+        titles = [(option.get("_source") or {}).get("title") for option in response["suggest"]["titles"][0]["options"]]
+        titles += [(hit.get("_source") or {}).get("title") for hit in response["hits"]["hits"]]
+        return Suggestions(
+            category_ids=[bucket["key"] for bucket in response["aggregations"]["categories"]["buckets"]],
+            titles=[title for title in titles if title],
+        )

@@ -3,7 +3,7 @@
 A judgment is a query (text and filters) with the listings a person expects (`relevant`) and
 those that would be a clear mistake in the top k (`mistakes`), named by corpus keys. A run maps
 each judgment to the ranked keys a backend returned. The contract suite holds every backend to a
-floor; bench/ reuses this to compare backends on the same judgments.
+floor (tests/contract/test_relevance.py); bench/search/relevance.py scores every backend with it.
 """
 import json
 import math

@@ -1,0 +1,1 @@
+"""Relevance: the scoring harness (harness.py) of judged query sets."""
