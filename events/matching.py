@@ -103,6 +103,12 @@ def enumerate_cycles(successors: dict[int, list[int]], max_size: int, limit: int
 MAX_CYCLES = 400_000
 
 
+def _canonical(cycle) -> tuple[int, ...]:
+    """A cycle written from its smallest student, as enumerate_cycles writes it."""
+    first = cycle.index(min(cycle))
+    return tuple(cycle[first:]) + tuple(cycle[:first])
+
+
 def _greedy(cycles) -> list[int]:
     """A quick packing to start the solver from: cycles through the least contested students
     first (fewest other cycles per member), each taken if still disjoint from those taken."""
@@ -116,8 +122,11 @@ def _greedy(cycles) -> list[int]:
     return chosen
 
 
-def solve(arcs: dict[tuple[int, int], Arc], *, max_size: int = 4, time_limit: float = 10.0, workers: int = 2) -> Matching:
-    """The rings of at most `max_size` students that move the most books (see the module doc)."""
+def solve(arcs: dict[tuple[int, int], Arc], *, max_size: int = 4, time_limit: float = 10.0, workers: int = 2,
+          start: "Matching | None" = None) -> Matching:
+    """The rings of at most `max_size` students that move the most books (see the module doc).
+    `start`, a matching already found (e.g. the pairs), is where the search starts when it beats
+    the greedy packing, and the answer never moves fewer books than it."""
     started = time.perf_counter()
     successors = defaultdict(list)
     for giver, receiver in sorted(arcs):
@@ -131,7 +140,7 @@ def solve(arcs: dict[tuple[int, int], Arc], *, max_size: int = 4, time_limit: fl
     if cycles:
         weight = len({vertex for cycle in cycles for vertex in cycle}) + 1
         model = cp_model.CpModel()
-        chosen = [model.NewBoolVar(f"c{index}") for index in range(len(cycles))]
+        chosen = [model.NewBoolVar("") for _cycle in cycles]
         covering = defaultdict(list)
         for variable, cycle in zip(chosen, cycles, strict=True):
             for vertex in cycle:
@@ -139,12 +148,17 @@ def solve(arcs: dict[tuple[int, int], Arc], *, max_size: int = 4, time_limit: fl
         for variables in covering.values():
             if len(variables) > 1:
                 model.AddAtMostOne(variables)
-        model.Maximize(sum((len(cycle) * weight - 1) * variable for variable, cycle in zip(chosen, cycles, strict=True)))
-        start = set(_greedy(cycles))
+        model.Maximize(cp_model.LinearExpr.WeightedSum(chosen, [len(cycle) * weight - 1 for cycle in cycles]))
+        start_cycles = set(_greedy(cycles))
+        if start is not None and start.books_moved > sum(len(cycles[index]) for index in start_cycles):
+            given = {_canonical([arc.giver for arc in ring]) for ring in start.rings}
+            start_cycles = {index for index, cycle in enumerate(cycles) if cycle in given}
         for index, variable in enumerate(chosen):
-            model.AddHint(variable, index in start)
+            model.AddHint(variable, index in start_cycles)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.1, time_limit - (time.perf_counter() - started))
+        # Keep a tenth of the bound (at most a second) for reading the answer back.
+        reserve = min(1.0, time_limit / 10)
+        solver.parameters.max_time_in_seconds = max(0.1, time_limit - reserve - (time.perf_counter() - started))
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = 7
         result = solver.Solve(model)
@@ -153,10 +167,10 @@ def solve(arcs: dict[tuple[int, int], Arc], *, max_size: int = 4, time_limit: fl
             matching.status = "optimal" if result == cp_model.OPTIMAL else "feasible"
             matching.bound = int(solver.BestObjectiveBound() // weight)
         else:
-            picked, matching.status = sorted(start), "greedy"  # starved of time: the starting packing
+            picked, matching.status = sorted(start_cycles), "greedy"  # starved of time: the starting packing
             matching.bound = None
-        if sum(len(cycles[index]) for index in picked) < sum(len(cycles[index]) for index in start):
-            picked = sorted(start)
+        if sum(len(cycles[index]) for index in picked) < sum(len(cycles[index]) for index in start_cycles):
+            picked = sorted(start_cycles)
         matching.rings = [[arcs[(cycle[i], cycle[(i + 1) % len(cycle)])] for i in range(len(cycle))]
                           for cycle in (cycles[index] for index in picked)]
     if size < max_size and matching.status == "optimal":

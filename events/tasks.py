@@ -14,3 +14,11 @@ def advance_events() -> dict:
 def expire_stall_offers() -> int:
     """Periodic: stall offers not confirmed in time go to the next person on the waitlist."""
     return expire_due_offers()
+
+
+@shared_task
+def notify_ring_proposals(run_id: int) -> int:
+    """After a matching run commits: tell the members of its rings (one notification each)."""
+    from events.swaps import notify_proposals
+
+    return notify_proposals(run_id)

@@ -68,9 +68,11 @@ def test_mutual_pairs_are_proposed_to_both(client_for, school, day):
     assert client_for(b).get(f"/api/v1/events/{day.pk}/swap/pairs").json()[0]["partner"] == a.pk
 
 
-def test_the_matching_proposes_a_ring_where_pairs_move_nothing(client_for, school, school_admin, day):
+def test_the_matching_proposes_a_ring_where_pairs_move_nothing(client_for, school, school_admin, day,
+                                                                 django_capture_on_commit_callbacks):
     a, b, c = triangle(client_for, school, day)
-    response = client_for(school_admin).post(f"/api/v1/events/{day.pk}/swap/matching", {}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(school_admin).post(f"/api/v1/events/{day.pk}/swap/matching", {}, format="json")
     assert response.status_code == 201, response.content
     run = response.json()
     assert (run["books_moved"], run["books_moved_pairs_only"], run["extra_books_from_rings"]) == (3, 0, 3)
@@ -79,7 +81,11 @@ def test_the_matching_proposes_a_ring_where_pairs_move_nothing(client_for, schoo
     assert len(rings) == 1 and rings[0]["size"] == 3 and rings[0]["status"] == "proposed"
     gives = {(link["giver"], link["receiver"], link["isbn"]) for link in rings[0]["links"]}
     assert gives == {(a.pk, b.pk, MATH), (b.pk, c.pk, LINEAR), (c.pk, a.pk, NOVEL)}
-    assert Notification.objects.filter(kind="swap_ring_proposed").count() == 3
+    # Told after the commit, by a task: each member what they give and receive.
+    told = Notification.objects.filter(kind="swap_ring_proposed")
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted([a.pk, b.pk, c.pk])
+    body = told.get(recipient=a).body
+    assert "give “书 6638”" in body and "receive “书 2930”" in body
     # A second run leaves them alone while they answer.
     again = client_for(school_admin).post(f"/api/v1/events/{day.pk}/swap/matching", {}, format="json").json()
     assert again["books_moved"] == 0
