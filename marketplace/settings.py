@@ -304,6 +304,7 @@ SPECTACULAR_SETTINGS = {
         "CampusRoleEnum": "accounts.models.CampusRole",
         "LanguageEnum": "marketplace.settings.LANGUAGES",
         "ListingKindEnum": "listings.models.ListingKind",
+        "ListingDealEnum": "listings.models.Deal",
         "ListingStateEnum": "listings.models.ListingState",
         "ListingGradeSourceEnum": "listings.models.GradeSource",
         "SuspensionSourceEnum": "listings.models.SuspensionSource",
