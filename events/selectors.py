@@ -66,6 +66,14 @@ def near(queryset, latitude: float, longitude: float, radius_km: float):
     )
 
 
+def stalls_of_listings_at(user, event_id) -> dict[int, int] | None:
+    """{listing id: stall number} of the listings brought to the event, for search's `event`
+    filter; None when `user` may not see such an event."""
+    if not visible_events(user).filter(pk=event_id).exists():
+        return None
+    return dict(EventListing.objects.filter(event_id=event_id).values_list("listing_id", "booking__stall__number"))
+
+
 def stalls_with_holders(event):
     """The stall plan with each stall's current holding booking (if any)."""
     holding = StallBooking.objects.filter(status__in=HOLDING_STATUSES).select_related("holder")
