@@ -67,6 +67,9 @@ MIDDLEWARE = [
     "marketplace.api.middleware.SlashInsensitiveApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Inside LocaleMiddleware, so that their messages follow the request's language.
+    "marketplace.api.middleware.ApiErrorShapeMiddleware",
+    "marketplace.api.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -197,6 +200,11 @@ LISTING_MAX_PHOTOS = env_int("LISTING_MAX_PHOTOS", 12)
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 
+# Request bodies above these are refused (413) before anything reads them: JSON and forms, and
+# multipart uploads (an image or a 10 MB certificate document, plus the form around it).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+API_MAX_UPLOAD_BYTES = env_int("API_MAX_UPLOAD_BYTES", max(IMAGE_MAX_BYTES, 10 * 1024 * 1024) + 1024 * 1024)
+
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
@@ -235,6 +243,8 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # OPTIONS answers on every route, including collection routes that answer PUT.
+    "DEFAULT_METADATA_CLASS": "marketplace.api.metadata.ApiMetadata",
 }
 
 REST_KNOX = {
