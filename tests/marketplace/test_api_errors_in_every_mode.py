@@ -63,7 +63,7 @@ def _api_routes():
 
     def walk(patterns, prefix):
         for pattern in patterns:
-            regex = prefix + pattern.pattern.regex.pattern.lstrip("^").rstrip("$").rstrip("\\Z")
+            regex = prefix + pattern.pattern.regex.pattern.removeprefix("^").removesuffix("\\Z").removesuffix("$")
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, regex)
             elif isinstance(pattern, URLPattern):
