@@ -103,13 +103,22 @@ class RequestBodyLimitMiddleware:
             if too_large:
                 return request_too_large(request, limit)
         elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
-            body = request.read(limit + 1)
+            body = _read_unsized_body(request, limit + 1)
             if len(body) > limit:
                 return request_too_large(request, limit)
             request._stream = io.BytesIO(body)  # what HttpRequest.body does with a body it has read
             request._read_started = False
             request.META["CONTENT_LENGTH"] = str(len(body))
         return self.get_response(request)
+
+
+def _read_unsized_body(request, size: int) -> bytes:
+    """At most `size` bytes of a body sent without a Content-Length."""
+    if request.META.get("wsgi.input_terminated"):
+        # The WSGI server (gunicorn) ends the input where the body ends; Django's WSGI request
+        # would read nothing without a Content-Length, so the body is read from the input itself.
+        return request.META["wsgi.input"].read(size)
+    return request.read(size)  # ASGI: the server has received the body, Django streams it
 
 
 def body_limit(request) -> int:

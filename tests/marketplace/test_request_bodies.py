@@ -5,6 +5,7 @@ Item 2 of issue 22: more than DATA_UPLOAD_MAX_NUMBER_FIELDS form fields (TooMany
 field-length 400; bodies are now bounded by API_MAX_BODY_BYTES / API_MAX_UPLOAD_BYTES.
 """
 import asyncio
+import io
 import json
 from urllib.parse import urlencode
 
@@ -168,6 +169,26 @@ def asgi_post(path, chunks, content_type="application/json"):
     start = next(message for message in sent if message["type"] == "http.response.start")
     body = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
     return start["status"], body
+
+
+def wsgi_chunked_post(path, body: bytes, content_type="application/json"):
+    """POST as gunicorn hands a chunked body to Django: no Content-Length, input ended by the server."""
+    return Client().generic("POST", path, **{
+        "CONTENT_TYPE": content_type, "HTTP_TRANSFER_ENCODING": "chunked", "HTTP_ACCEPT_LANGUAGE": "en",
+        "wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True,
+    })
+
+
+class TestChunkedBodiesUnderWsgi:
+    def test_a_chunked_body_above_the_limit_is_413(self, db, settings, parsing_is_forbidden):
+        settings.API_MAX_BODY_BYTES = 10_000
+        response = wsgi_chunked_post("/api/v1/auth/login", b'{"login": "' + b"x" * 20_000 + b'"}')
+        assert_error_shape(response, 413, "request_too_large")
+
+    def test_a_chunked_body_within_the_limit_is_read_and_parsed(self, db, settings):
+        settings.API_MAX_BODY_BYTES = 10_000
+        response = wsgi_chunked_post("/api/v1/auth/login", b'{"login": "a@example.com", "password": "guess"}')
+        assert response.status_code == 401, response.content  # parsed: the credentials were checked
 
 
 @pytest.mark.django_db(transaction=True)
