@@ -16,6 +16,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
+from kombu import Connection
+
+# Imported with this module (when the URLs load), not in the first probe: an import is slow
+# enough on a busy machine to run a probe out of its time.
+from search.backends.elasticsearch import ElasticsearchBackend
 
 UP, DOWN, OFF = "up", "down", "off"
 
@@ -43,8 +48,6 @@ def probe_search() -> dict:
     if settings.SEARCH_BACKEND != "elasticsearch":
         # The database backend searches in the database: its state is the database's.
         return {"backend": settings.SEARCH_BACKEND, "same_as": "database"}
-    from search.backends.elasticsearch import ElasticsearchBackend
-
     # One client per address, reused between probes; no retries: a probe answers now or never.
     key = (settings.ELASTICSEARCH_URL, _timeout())
     backend = _search_probes.get(key)
@@ -59,8 +62,6 @@ def probe_search() -> dict:
 
 
 def probe_broker() -> dict:
-    from kombu import Connection
-
     timeout = _timeout()
     options = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
     with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options=options) as connection:
