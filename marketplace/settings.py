@@ -4,6 +4,7 @@ Every variable is optional: the defaults give the embedded mode (SQLite, databas
 eager tasks, offline payments). MARKETPLACE_ENV=production turns on the checks that refuse
 unsafe values.
 """
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,16 +31,33 @@ if PRODUCTION:
     problems = []
     if DEBUG:
         problems.append("DEBUG must be off")
-    if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32:
-        problems.append("SECRET_KEY must be set to a random value of 32 characters or more")
+    # Django's own bar (check --deploy, security.W009): 50 characters, not all alike.
+    if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        problems.append("SECRET_KEY must be set to a random value of 50 characters or more")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must name the hosts this site serves")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production mode: " + "; ".join(problems) + ".")
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# HTTPS (see README: "Production"). In production every default below passes `check --deploy`.
+# Plain HTTP is redirected to HTTPS, except the health probes that supervisors send locally.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
+# Behind a proxy that terminates TLS, the request reaches Django over HTTP: name the header the
+# proxy sets (e.g. X-Forwarded-Proto) to have "https" in it trusted. Only behind such a proxy,
+# which must overwrite the header: otherwise any client could claim HTTPS.
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER").strip()
+if _proxy_ssl_header and not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_ssl_header):
+    raise ImproperlyConfigured(f"SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, not {_proxy_ssl_header!r}.")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+# HSTS: browsers go to HTTPS by themselves for this long (seconds). A new domain may start small.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +85,9 @@ MIDDLEWARE = [
     "marketplace.api.middleware.SlashInsensitiveApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Inside LocaleMiddleware, so that their messages follow the request's language.
+    "marketplace.api.middleware.ApiErrorShapeMiddleware",
+    "marketplace.api.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -219,6 +240,14 @@ LISTING_MAX_PHOTOS = env_int("LISTING_MAX_PHOTOS", 12)
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 
+# /healthz: seconds each dependency probe may take before it counts as down.
+HEALTH_PROBE_TIMEOUT = float(env_str("HEALTH_PROBE_TIMEOUT", "2"))
+
+# Request bodies above these are refused (413) before anything reads them: JSON and forms, and
+# multipart uploads (an image or a 10 MB certificate document, plus the form around it).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+API_MAX_UPLOAD_BYTES = env_int("API_MAX_UPLOAD_BYTES", max(IMAGE_MAX_BYTES, 10 * 1024 * 1024) + 1024 * 1024)
+
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
@@ -268,6 +297,8 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # OPTIONS answers on every route, including collection routes that answer PUT.
+    "DEFAULT_METADATA_CLASS": "marketplace.api.metadata.ApiMetadata",
 }
 
 # A token lives AUTH_TOKEN_TTL_DAYS after its last use, and never longer than

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from marketplace.views import ApiRootView, healthz
+from marketplace.views import ApiRootView, healthz, livez
 
 handler400 = "marketplace.api.errors.bad_request"
 handler403 = "marketplace.api.errors.permission_denied"
@@ -23,6 +23,7 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("", include("certification.urls_public")),
     path("", include("accounts.urls_public")),
     path("api/v1/", include(api_v1)),
