@@ -7,7 +7,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
@@ -41,6 +40,7 @@ from listings.serializers import (
     SuspendReasonSerializer,
     TransitionSerializer,
 )
+from marketplace.api.parsers import MultiPartParser
 from marketplace.api.permissions import IsStaff
 from marketplace.errors import NotAllowed
 

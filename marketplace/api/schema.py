@@ -7,6 +7,7 @@ pagination). A view states what only it knows (e.g. search's 503) with `extend_s
 description is kept and the error shape added.
 """
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
 from rest_framework import serializers
@@ -40,9 +41,10 @@ def _model_field_allows_blank(field) -> bool:
     if model is None or "." in field.source:
         return False
     try:
-        return model._meta.get_field(field.source).blank
+        column = model._meta.get_field(field.source)
     except FieldDoesNotExist:
         return False
+    return isinstance(column, (models.CharField, models.TextField)) and column.blank
 
 
 ERROR_DESCRIPTIONS = {
@@ -58,16 +60,36 @@ ERROR_DESCRIPTIONS = {
 
 
 class AutoSchema(openapi.AutoSchema):
+    # Only a list (DRF's `list()`) filters and paginates; a viewset's other actions answer about one
+    # object (a listing's photos, history, a reorder): their schema offers no list filters and
+    # describes no page.
+
+    def _answers_the_list(self) -> bool:
+        return self.method == "GET" and getattr(self.view, "action", "list") == "list"
+
+    def get_filter_backends(self):
+        return super().get_filter_backends() if self._answers_the_list() else []
+
+    def _get_paginator(self):
+        return super()._get_paginator() if self._answers_the_list() else None
+
+    # DRF drops allow_blank from read-only model fields, so the schema would promise a choice or a
+    # pattern where the column may hold "" (a listing's grade_source before grading, evidence that
+    # names no criterion).
+
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        # DRF drops allow_blank from read-only model fields, so the schema would promise one of the
-        # choices where the column may hold "" (e.g. a listing's grade_source before grading).
         if (
             isinstance(field, serializers.ChoiceField) and not isinstance(field, serializers.MultipleChoiceField)
             and field.read_only and "" not in schema.get("enum", [""]) and _model_field_allows_blank(field)
         ):
             schema["enum"].append("")
         return schema
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        if "pattern" in schema and field.read_only and _model_field_allows_blank(field):
+            schema["pattern"] = f"^$|{schema['pattern']}"
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
