@@ -231,7 +231,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.AutoSchema",
     # JSON only: one request encoding in the schema (a generated client works) and no form-field
     # flood; the views that take a file add multipart themselves (photos, evidence, documents).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Integers beyond 64 bits are refused while parsing (no column could hold them).
+    "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -204,3 +204,15 @@ def test_only_a_list_offers_the_list_filters_and_pages(schema, client_for, user)
     answer = client_for(user).post(f"/api/v1/listings/{listing.pk}/photos/reorder/", {"photo_ids": [photo.pk]})
     assert answer.status_code == 200, answer.content
     assert [item["id"] for item in answer.json()] == [photo.pk]
+
+
+def test_an_integer_beyond_64_bits_in_a_json_body_is_a_400(client_for, user):
+    """Found by Schemathesis: mark-read with such an id was an OverflowError (500) on SQLite."""
+    signed_in = client_for(user)
+    for body in ({"ids": [2**64]}, {"ids": [-(2**63) - 1]}, {"photo_ids": [1, 10**30]}):
+        response = signed_in.post("/api/v1/notifications/mark-read/", body)
+        error = assert_error_shape(response, 400, "parse_error")
+        assert error["detail"] == "A number in the request is too large: integers have at most 64 bits."
+    largest = signed_in.post("/api/v1/notifications/mark-read/", {"ids": [2**63 - 1]})
+    assert largest.status_code == 200, largest.content
+    assert largest.json() == {"unread": 0}
