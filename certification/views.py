@@ -7,7 +7,6 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -42,6 +41,7 @@ from certification.throttling import VerifyThrottle
 from listings.models import Listing
 from listings.permissions import can_manage
 from listings.selectors import visible_listings
+from marketplace.api.parsers import MultiPartParser
 from marketplace.errors import NotAllowed
 
 CODE_PATTERN = r"[0-9A-Za-z\-]{4,24}"
@@ -125,7 +125,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(methods=["post"], request={"multipart/form-data": CertificateDocumentSerializer},
                    responses={201: CertificateDocumentSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None,
-            parser_classes=[MultiPartParser, FormParser, JSONParser])
+            parser_classes=[MultiPartParser])
     def documents(self, request, pk=None):
         """PDF or image scans of the certificate: issuer admins upload; issuer, holder and staff read."""
         if request.method == "POST":

@@ -7,7 +7,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
@@ -42,6 +41,7 @@ from listings.serializers import (
     TransitionSerializer,
 )
 from marketplace.api.pagination import ValidatedPagePagination
+from marketplace.api.parsers import MultiPartParser
 from marketplace.api.permissions import IsStaff
 from marketplace.errors import NotAllowed
 
@@ -207,7 +207,7 @@ class ListingViewSet(
         methods=["post"], request={"multipart/form-data": PhotoUploadSerializer}, responses={201: PhotoSerializer}
     )
     @action(
-        detail=True, methods=["get", "post"], pagination_class=None, parser_classes=[MultiPartParser, FormParser],
+        detail=True, methods=["get", "post"], pagination_class=None, parser_classes=[MultiPartParser],
         permission_classes=[IsAuthenticatedOrReadOnly],
     )
     def photos(self, request, pk=None):
