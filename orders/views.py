@@ -413,4 +413,4 @@ class StripeWebhookView(APIView):
                               400: OpenApiResponse(description="Bad or old signature, or not an event")})
     def post(self, request):
         event, created = webhooks.receive(request.body, request.headers.get("Stripe-Signature"))
-        return Response({"received": True, "duplicate": not created, "status": event.status})
+        return Response({"received": True, "duplicate": not created})
