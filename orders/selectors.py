@@ -3,7 +3,7 @@ from django.db.models import Q
 
 from accounts.models import Role
 from accounts.permissions import user_org_ids
-from orders.models import Claim, ClaimState, Order
+from orders.models import Claim, ClaimState, Order, Review
 from orders.permissions import inspection_agency_ids
 
 
@@ -11,6 +11,13 @@ def claim_of(order) -> Claim | None:
     try:
         return order.claim
     except Claim.DoesNotExist:
+        return None
+
+
+def review_of(order) -> Review | None:
+    try:
+        return order.review
+    except Review.DoesNotExist:
         return None
 
 

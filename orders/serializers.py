@@ -28,6 +28,7 @@ from orders.models import (
     Review,
 )
 from orders.permissions import is_buyer, is_staff, manages_sale, role_of
+from orders.selectors import claim_of, review_of
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -81,7 +82,7 @@ def order_actions(user, order) -> list[str]:
     """What `user` may do with `order` now (the services still decide; this guides a client)."""
     S = OrderState
     actions = []
-    claim = getattr(order, "claim", None) if hasattr(order, "claim") else None
+    claim = claim_of(order)
     open_claim = claim is not None and claim.state in services.OPEN_CLAIM
     if is_buyer(user, order):
         if order.state == S.PENDING_PAYMENT:
@@ -93,7 +94,7 @@ def order_actions(user, order) -> list[str]:
         if (order.state in (S.HANDED_OVER, S.COMPLETED) and claim is None and order.handed_over_at
                 and timezone.now() <= order.handed_over_at + timedelta(days=settings.ORDERS_CLAIM_DAYS)):
             actions.append("open_claim")
-        if order.state == S.COMPLETED and not hasattr(order, "review"):
+        if order.state == S.COMPLETED and review_of(order) is None:
             actions.append("review")
         if order.state == S.REFUND_REQUESTED and order.payment_method == PaymentMethod.OFFLINE:
             actions.append("confirm_refund")

@@ -104,7 +104,7 @@ def process(event_pk: int) -> str:
         else:
             event.status, event.note = outcome.status, outcome.note[:2000]
             event.processed_at, event.next_attempt_at = now, None
-        event.save()
+        event.save(update_fields=["status", "note", "attempts", "last_error", "processed_at", "next_attempt_at"])
         return event.status
 
 
