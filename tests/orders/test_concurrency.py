@@ -170,3 +170,19 @@ def test_two_decisions_on_one_claim_make_one():
     assert run_together(decide(inspectors[0], True), decide(inspectors[1], False)) == []
     assert sorted(outcomes) == ["decided", "invalid_transition"]
     assert Claim.objects.get(pk=claim.pk).transitions.filter(to_state__in=["upheld", "rejected"]).count() == 1
+
+
+def test_the_task_and_the_retry_processing_one_event_at_once_process_it_once(stripe_order):
+    from orders import webhooks
+
+    body, signature = recorded.signed(_succeeded(stripe_order), WEBHOOK_SECRET)
+    event, _created = webhooks.receive(body, signature)  # outside a transaction: processed now
+    WebhookEvent.objects.filter(pk=event.pk).update(status="received", attempts=0)
+    Order.objects.filter(pk=stripe_order.pk).update(state=OrderState.PENDING_PAYMENT)
+    OrderTransition.objects.filter(order=stripe_order, to_state="paid").delete()
+    Listing.objects.filter(pk=stripe_order.listing_id).update(state=ListingState.RESERVED)
+
+    assert run_together(*[lambda: webhooks.process(event.pk)] * 4) == []
+
+    assert WebhookEvent.objects.get(pk=event.pk).attempts == 1
+    assert OrderTransition.objects.filter(order=stripe_order, to_state="paid").count() == 1

@@ -239,3 +239,14 @@ def test_a_late_payment_for_an_expired_order_is_refunded_in_full(deliver, order,
     order.refresh_from_db()
     assert (order.state, order.amount_refunded) == (OrderState.EXPIRED, Decimal("88.80"))
     assert Refund.objects.get(order=order).status == "succeeded"
+
+
+def test_processing_a_processed_event_again_does_nothing(order, stripe_events):
+    body, signature = recorded.signed(succeeded(order), stripe_events)
+    event, _created = webhooks.receive(body, signature)
+
+    assert webhooks.process(event.pk) == "processed"
+    assert webhooks.process(event.pk) == "processed"
+
+    assert WebhookEvent.objects.get(pk=event.pk).attempts == 1
+    assert OrderTransition.objects.filter(order=order, to_state="paid").count() == 1
