@@ -49,12 +49,19 @@ def _lock(claim) -> Claim:
     return Claim.objects.select_for_update().select_related("order").get(pk=claim.pk)
 
 
-def _add_photos(claim, photos, actor) -> None:
-    if claim.photos.count() + len(photos) > MAX_PHOTOS:
+def _cleaned(photos) -> list:
+    """Validate and re-encode the uploads before any row is locked (it takes a while per photo)."""
+    if len(photos) > MAX_PHOTOS:
         raise DomainError(_("At most %(max)d photos per claim.") % {"max": MAX_PHOTOS}, code="too_many_photos",
                           field="photos")
-    for uploaded in photos:
-        processed = process_upload(uploaded)
+    return [process_upload(uploaded) for uploaded in photos]
+
+
+def _add_photos(claim, processed_photos, actor) -> None:
+    if claim.photos.count() + len(processed_photos) > MAX_PHOTOS:
+        raise DomainError(_("At most %(max)d photos per claim.") % {"max": MAX_PHOTOS}, code="too_many_photos",
+                          field="photos")
+    for processed in processed_photos:
         photo = ClaimPhoto(claim=claim, uploaded_by=actor, width=processed.width, height=processed.height)
         photo.image.save(processed.original.name, processed.original, save=False)
         photo.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
@@ -69,6 +76,7 @@ def open_claim(order, *, actor, description: str, photos) -> Claim:
     if not photos:
         raise DomainError(_("Add at least one photo of the item as you received it."), code="photos_required",
                           field="photos")
+    photos = _cleaned(photos)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if not is_buyer(actor, order):
@@ -91,6 +99,7 @@ def open_claim(order, *, actor, description: str, photos) -> Claim:
 
 
 def add_photos(claim, *, actor, photos) -> Claim:
+    photos = _cleaned(photos)
     with transaction.atomic():
         claim = _lock(claim)
         if not is_buyer(actor, claim.order):

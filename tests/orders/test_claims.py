@@ -204,3 +204,16 @@ def test_the_claim_list_shows_each_role_its_claims(client_for, claim, order, ins
     with django_assert_max_num_queries(8):
         assert client_for(inspector).get("/api/v1/claims/").json()["count"] == 1
     assert client_for(order.seller).get("/api/v1/claims/?state=open").json()["count"] == 1
+
+
+def test_the_buyer_adds_photos_while_the_claim_is_open(client_for, buyer, claim, order):
+    response = client_for(buyer).post(f"/api/v1/claims/{claim.pk}/photos", {"photos": [photo(seed=2), photo(seed=3)]},
+                                      format="multipart")
+    assert response.status_code == 200 and len(response.json()["photos"]) == 3
+
+    not_an_image = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
+    refused = client_for(buyer).post(f"/api/v1/claims/{claim.pk}/photos", {"photos": [not_an_image]},
+                                     format="multipart")
+    assert_error_shape(refused, 400, "invalid_image")
+    assert_error_shape(client_for(order.seller).post(f"/api/v1/claims/{claim.pk}/photos", {"photos": [photo()]},
+                                                     format="multipart"), 403)
