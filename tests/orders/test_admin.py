@@ -29,7 +29,7 @@ def test_an_order_is_read_with_its_audit_and_without_its_hand_over_code(admin_cl
     order = order_for(on_sale())
     response = admin_client.get(f"/admin/orders/order/{order.pk}/change/")
     assert response.status_code == 200
-    assert b"Waiting for payment" in response.content
+    assert f"order {order.pk} (pending_payment)".encode() in response.content
     assert order.handover_code.encode() not in response.content
 
 
