@@ -6,6 +6,7 @@ unsafe values.
 """
 import re
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "listings",
     "grading",
     "certification",
+    "orders",
     "search",
 ]
 
@@ -220,6 +222,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certification.tasks.expire_certificates",
         "schedule": crontab(hour=16, minute=5),
     },
+    # Orders: unpaid reservations end, held payments are released, stored webhook events and
+    # Stripe calls that failed are retried (each also has a management command).
+    "orders-expire-reservations": {"task": "orders.tasks.expire_reservations", "schedule": 60.0},
+    "orders-complete-due": {"task": "orders.tasks.complete_due_orders", "schedule": 3600.0},
+    "orders-retry-webhook-events": {"task": "orders.tasks.retry_webhook_events", "schedule": 60.0},
+    "orders-retry-payment-calls": {"task": "orders.tasks.retry_payment_calls", "schedule": 300.0},
 }
 TASK_MODE = "eager" if CELERY_TASK_ALWAYS_EAGER else "celery"
 
@@ -252,6 +260,38 @@ API_MAX_UPLOAD_BYTES = env_int("API_MAX_UPLOAD_BYTES", max(IMAGE_MAX_BYTES, 10 *
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+
+
+def _fee_rates(raw: str) -> dict[str, Decimal]:
+    """"merchant=0.05,remanufacturer=0.03" -> {kind: rate}; "person" is a resident selling alone."""
+    rates = {}
+    for item in (part.strip() for part in raw.split(",") if part.strip()):
+        kind, _sep, value = item.partition("=")
+        try:
+            rate = Decimal(value.strip())
+        except InvalidOperation:
+            rate = Decimal(-1)
+        if not kind.strip() or not Decimal(0) <= rate < Decimal(1):
+            raise ImproperlyConfigured(f"ORDERS_PLATFORM_FEE: {item!r} is not <kind>=<rate between 0 and 1>.")
+        rates[kind.strip()] = rate
+    return rates
+
+
+# Orders and payments (docs/orders.md).
+ORDERS_RESERVATION_MINUTES = env_int("ORDERS_RESERVATION_MINUTES", 30)  # an unpaid card/Alipay/WeChat checkout
+ORDERS_OFFLINE_RESERVATION_HOURS = env_int("ORDERS_OFFLINE_RESERVATION_HOURS", 48)  # until the meeting
+ORDERS_AUTO_COMPLETE_DAYS = env_int("ORDERS_AUTO_COMPLETE_DAYS", 7)  # after the hand-over, without a claim
+ORDERS_CLAIM_DAYS = env_int("ORDERS_CLAIM_DAYS", 7)  # a grade claim may be opened this long after hand-over
+ORDERS_CLAIM_ANSWER_DAYS = env_int("ORDERS_CLAIM_ANSWER_DAYS", 3)  # then it may be decided without an answer
+# The platform's share of a Stripe sale per seller kind (organization kind, or "person").
+ORDERS_PLATFORM_FEE = _fee_rates(env_str(
+    "ORDERS_PLATFORM_FEE", "person=0,merchant=0.05,remanufacturer=0.05,community=0,school=0"
+))
+# New listings of a seller wait for staff when at least ORDERS_UPHELD_CLAIM_MIN grade claims were
+# upheld and they make at least this share of the seller's handed-over sales.
+ORDERS_UPHELD_CLAIM_SHARE = Decimal(env_str("ORDERS_UPHELD_CLAIM_SHARE", "0.2"))
+ORDERS_UPHELD_CLAIM_MIN = env_int("ORDERS_UPHELD_CLAIM_MIN", 2)
+
 
 # Rates are "<requests>/<period>", the period in s, min, h or d, optionally with a count: "10/15min".
 THROTTLE_RATES = {
@@ -347,6 +387,11 @@ SPECTACULAR_SETTINGS = {
         "HandoverOptionEnum": "listings.models.HandoverOption",
         "AssessmentSourceEnum": "grading.models.AssessmentSource",
         "StandardStatusEnum": "grading.models.StandardStatus",
+        "OrderStateEnum": "orders.models.OrderState",
+        "PaymentMethodEnum": "orders.models.PaymentMethod",
+        "ClaimStateEnum": "orders.models.ClaimState",
+        "RefundStatusEnum": "orders.models.RefundStatus",
+        "ActorRoleEnum": "orders.models.ActorRole",
     },
 }
 
@@ -375,4 +420,6 @@ API_ROOT_LINKS = [
     ("favourites", "favourite-list"),
     ("grading_standards", "grading-standard-list"),
     ("certificates", "certificate-list"),
+    ("orders", "order-list"),
+    ("claims", "claim-list"),
 ]
