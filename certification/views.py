@@ -7,6 +7,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -41,7 +42,6 @@ from certification.throttling import VerifyThrottle
 from listings.models import Listing
 from listings.permissions import can_manage
 from listings.selectors import visible_listings
-from marketplace.api.parsers import MultiPartParser
 from marketplace.errors import NotAllowed
 
 CODE_PATTERN = r"[0-9A-Za-z\-]{4,24}"

@@ -4,6 +4,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,7 +21,6 @@ from grading.serializers import (
     StandardSerializer,
 )
 from listings.models import Listing
-from marketplace.api.parsers import MultiPartParser
 
 LANGUAGE_HEADER = OpenApiParameter(
     "Accept-Language", str, OpenApiParameter.HEADER, required=False,

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
@@ -41,7 +42,6 @@ from listings.serializers import (
     TransitionSerializer,
 )
 from marketplace.api.pagination import ValidatedPagePagination
-from marketplace.api.parsers import MultiPartParser
 from marketplace.api.permissions import IsStaff
 from marketplace.errors import NotAllowed
 

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -179,7 +179,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(ReviewSerializer(created).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": ClaimOpenSerializer}, responses={201: ClaimSerializer})
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def claim(self, request, pk=None):
         """The buyer claims the item is not as graded, with photos (multipart: description, photos)."""
         serializer = ClaimOpenSerializer(data=request.data)
@@ -273,7 +273,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self._answer(claim)
 
     @extend_schema(request={"multipart/form-data": ClaimPhotosSerializer}, responses=ClaimSerializer)
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def photos(self, request, pk=None):
         """The buyer adds photos while the claim waits for the seller's answer."""
         serializer = ClaimPhotosSerializer(data=request.data)

@@ -1,8 +1,8 @@
-"""Request parsers: JSON everywhere (see the settings), multipart on the views that take a file."""
+"""The request parser: JSON everywhere (see the settings); the views that take a file add DRF's
+MultiPartParser, whose form floods marketplace.api.errors answers (400 too_many_fields/files)."""
 import codecs
 
 from django.conf import settings
-from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -40,13 +40,3 @@ class JSONParser(parsers.JSONParser):
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
 
-
-class MultiPartParser(parsers.MultiPartParser):
-    """multipart/form-data where Django's caps on the number of fields and files are a 400 in the
-    error shape (DRF lets them through as a 500)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except (TooManyFieldsSent, TooManyFilesSent) as exc:
-            raise ParseError(_("The form has too many fields or files.")) from exc

@@ -23,6 +23,8 @@ UPLOADS = {
     ("post", "/api/v1/listings/{id}/photos/"),
     ("post", "/api/v1/listings/{listing_id}/assessments/{id}/evidence"),
     ("post", "/api/v1/certificates/{id}/documents/"),
+    ("post", "/api/v1/orders/{id}/claim/"),
+    ("post", "/api/v1/claims/{id}/photos/"),
 }
 
 
@@ -101,7 +103,9 @@ def test_one_request_encoding_per_operation_and_multipart_only_for_files(schema)
     for (method, path), types in encodings.items():
         body = schema["paths"][path][method]["requestBody"]["content"][types[0]]["schema"]
         properties = components[body["$ref"].rsplit("/", 1)[1]]["properties"] if "$ref" in body else {}
-        takes_file = any(prop.get("format") == "binary" for prop in properties.values())
+        takes_file = any(
+            "binary" in (prop.get("format"), prop.get("items", {}).get("format")) for prop in properties.values()
+        )
         assert takes_file == ((method, path) in UPLOADS), (method, path)
 
 
@@ -130,8 +134,7 @@ def test_an_upload_with_thousands_of_form_fields_is_a_400(client_for, user):
     listing = ListingFactory(seller=user, state=ListingState.DRAFT)
     flood = {f"field{n}": "x" for n in range(1500)}
     response = client_for(user).post(f"/api/v1/listings/{listing.pk}/photos/", flood, format="multipart")
-    body = assert_error_shape(response, 400, "parse_error")
-    assert body["detail"] == "The form has too many fields or files."
+    assert_error_shape(response, 400, "too_many_fields")
     assert not listing.photos.exists()
 
 
@@ -146,7 +149,7 @@ def test_real_error_answers_are_what_the_schema_promises(api, client_for, user, 
             (owner.post("/api/v1/listings/", "<xml/>", content_type="application/xml"), 415),
         ],
         ("get", "/api/v1/listings/{id}/"): [(api.get("/api/v1/listings/999999/"), 404)],
-        ("get", "/api/v1/listings/"): [(api.get("/api/v1/listings/", {"page": 999}), 404)],
+        ("get", "/api/v1/listings/"): [(api.get("/api/v1/listings/", {"page": 999}), 400)],
         ("post", "/api/v1/listings/{id}/publish/"): [(owner.post(f"/api/v1/listings/{draft.pk}/publish/"), 409)],
         ("post", "/api/v1/listings/{id}/suspend/"): [
             (client_for(other_user).post(f"/api/v1/listings/{draft.pk}/suspend/", {"reason": "x"}), 403),
