@@ -2,7 +2,6 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -106,8 +105,7 @@ class PhotoSerializer(serializers.ModelSerializer):
     def get_thumbnail_url(self, photo) -> str | None:
         return _absolute(self.context.get("request"), photo.thumbnail)
 
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_duplicate_of_listing(self, photo):
+    def get_duplicate_of_listing(self, photo) -> int | None:
         request = self.context.get("request")
         if request is None or not request.user.is_staff or photo.duplicate_of_id is None:
             return None

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
@@ -207,7 +207,7 @@ class ListingViewSet(
         methods=["post"], request={"multipart/form-data": PhotoUploadSerializer}, responses={201: PhotoSerializer}
     )
     @action(
-        detail=True, methods=["get", "post"], pagination_class=None, parser_classes=[MultiPartParser, FormParser],
+        detail=True, methods=["get", "post"], pagination_class=None, parser_classes=[MultiPartParser],
         permission_classes=[IsAuthenticatedOrReadOnly],
     )
     def photos(self, request, pk=None):

@@ -4,7 +4,9 @@ Every variable is optional: the defaults give the embedded mode (SQLite, databas
 eager tasks, offline payments). MARKETPLACE_ENV=production turns on the checks that refuse
 unsafe values.
 """
+import re
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -30,16 +32,33 @@ if PRODUCTION:
     problems = []
     if DEBUG:
         problems.append("DEBUG must be off")
-    if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32:
-        problems.append("SECRET_KEY must be set to a random value of 32 characters or more")
+    # Django's own bar (check --deploy, security.W009): 50 characters, not all alike.
+    if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        problems.append("SECRET_KEY must be set to a random value of 50 characters or more")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must name the hosts this site serves")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production mode: " + "; ".join(problems) + ".")
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# HTTPS (see README: "Production"). In production every default below passes `check --deploy`.
+# Plain HTTP is redirected to HTTPS, except the health probes that supervisors send locally.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
+# Behind a proxy that terminates TLS, the request reaches Django over HTTP: name the header the
+# proxy sets (e.g. X-Forwarded-Proto) to have "https" in it trusted. Only behind such a proxy,
+# which must overwrite the header: otherwise any client could claim HTTPS.
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER").strip()
+if _proxy_ssl_header and not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_ssl_header):
+    raise ImproperlyConfigured(f"SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, not {_proxy_ssl_header!r}.")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+# HSTS: browsers go to HTTPS by themselves for this long (seconds). A new domain may start small.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -53,6 +72,7 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "marketplace",
     "accounts",
     "notifications",
@@ -60,6 +80,7 @@ INSTALLED_APPS = [
     "grading",
     "certification",
     "events",
+    "orders",
     "search",
 ]
 
@@ -68,6 +89,9 @@ MIDDLEWARE = [
     "marketplace.api.middleware.SlashInsensitiveApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Inside LocaleMiddleware, so that their messages follow the request's language.
+    "marketplace.api.middleware.ApiErrorShapeMiddleware",
+    "marketplace.api.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -199,6 +223,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certification.tasks.expire_certificates",
         "schedule": crontab(hour=16, minute=5),
     },
+    # Orders: unpaid reservations end, held payments are released, stored webhook events and
+    # Stripe calls that failed are retried (each also has a management command).
+    "orders-expire-reservations": {"task": "orders.tasks.expire_reservations", "schedule": 60.0},
+    "orders-complete-due": {"task": "orders.tasks.complete_due_orders", "schedule": 3600.0},
+    "orders-retry-webhook-events": {"task": "orders.tasks.retry_webhook_events", "schedule": 60.0},
+    "orders-retry-payment-calls": {"task": "orders.tasks.retry_payment_calls", "schedule": 300.0},
 }
 TASK_MODE = "eager" if CELERY_TASK_ALWAYS_EAGER else "celery"
 
@@ -220,9 +250,49 @@ LISTING_MAX_PHOTOS = env_int("LISTING_MAX_PHOTOS", 12)
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 
+# /healthz: seconds each dependency probe may take before it counts as down.
+HEALTH_PROBE_TIMEOUT = float(env_str("HEALTH_PROBE_TIMEOUT", "2"))
+
+# Request bodies above these are refused (413) before anything reads them: JSON and forms, and
+# multipart uploads (an image or a 10 MB certificate document, plus the form around it).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+API_MAX_UPLOAD_BYTES = env_int("API_MAX_UPLOAD_BYTES", max(IMAGE_MAX_BYTES, 10 * 1024 * 1024) + 1024 * 1024)
+
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+
+
+def _fee_rates(raw: str) -> dict[str, Decimal]:
+    """"merchant=0.05,remanufacturer=0.03" -> {kind: rate}; "person" is a resident selling alone."""
+    rates = {}
+    for item in (part.strip() for part in raw.split(",") if part.strip()):
+        kind, _sep, value = item.partition("=")
+        try:
+            rate = Decimal(value.strip())
+        except InvalidOperation:
+            rate = Decimal(-1)
+        if not kind.strip() or not Decimal(0) <= rate < Decimal(1):
+            raise ImproperlyConfigured(f"ORDERS_PLATFORM_FEE: {item!r} is not <kind>=<rate between 0 and 1>.")
+        rates[kind.strip()] = rate
+    return rates
+
+
+# Orders and payments (docs/orders.md).
+ORDERS_RESERVATION_MINUTES = env_int("ORDERS_RESERVATION_MINUTES", 30)  # an unpaid card/Alipay/WeChat checkout
+ORDERS_OFFLINE_RESERVATION_HOURS = env_int("ORDERS_OFFLINE_RESERVATION_HOURS", 48)  # until the meeting
+ORDERS_AUTO_COMPLETE_DAYS = env_int("ORDERS_AUTO_COMPLETE_DAYS", 7)  # after the hand-over, without a claim
+ORDERS_CLAIM_DAYS = env_int("ORDERS_CLAIM_DAYS", 7)  # a grade claim may be opened this long after hand-over
+ORDERS_CLAIM_ANSWER_DAYS = env_int("ORDERS_CLAIM_ANSWER_DAYS", 3)  # then it may be decided without an answer
+# The platform's share of a Stripe sale per seller kind (organization kind, or "person").
+ORDERS_PLATFORM_FEE = _fee_rates(env_str(
+    "ORDERS_PLATFORM_FEE", "person=0,merchant=0.05,remanufacturer=0.05,community=0,school=0"
+))
+# New listings of a seller wait for staff when at least ORDERS_UPHELD_CLAIM_MIN grade claims were
+# upheld and they make at least this share of the seller's handed-over sales.
+ORDERS_UPHELD_CLAIM_SHARE = Decimal(env_str("ORDERS_UPHELD_CLAIM_SHARE", "0.2"))
+ORDERS_UPHELD_CLAIM_MIN = env_int("ORDERS_UPHELD_CLAIM_MIN", 2)
+
 
 # Rates are "<requests>/<period>", the period in s, min, h or d, optionally with a count: "10/15min".
 THROTTLE_RATES = {
@@ -261,14 +331,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.AutoSchema",
+    # JSON only: one request encoding in the schema (a generated client works) and no form-field
+    # flood; the views that take a file add multipart themselves (photos, evidence, documents).
+    # Integers beyond 64 bits are refused while parsing (no column could hold them).
+    "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # OPTIONS answers on every route, including collection routes that answer PUT.
+    "DEFAULT_METADATA_CLASS": "marketplace.api.metadata.ApiMetadata",
 }
 
 # A token lives AUTH_TOKEN_TTL_DAYS after its last use, and never longer than
@@ -296,6 +367,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI from the pinned drf-spectacular-sidecar, served as our own static files: the docs
+    # work offline and behind a firewall, and do not change under us.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Choice sets whose field names ("kind", "state", "source", "status") recur across apps.
     "ENUM_NAME_OVERRIDES": {
         "OrganizationKindEnum": "accounts.models.OrganizationKind",
@@ -313,6 +389,11 @@ SPECTACULAR_SETTINGS = {
         "HandoverOptionEnum": "listings.models.HandoverOption",
         "AssessmentSourceEnum": "grading.models.AssessmentSource",
         "StandardStatusEnum": "grading.models.StandardStatus",
+        "OrderStateEnum": "orders.models.OrderState",
+        "PaymentMethodEnum": "orders.models.PaymentMethod",
+        "ClaimStateEnum": "orders.models.ClaimState",
+        "RefundStatusEnum": "orders.models.RefundStatus",
+        "ActorRoleEnum": "orders.models.ActorRole",
     },
 }
 
@@ -341,6 +422,8 @@ API_ROOT_LINKS = [
     ("favourites", "favourite-list"),
     ("grading_standards", "grading-standard-list"),
     ("certificates", "certificate-list"),
+    ("orders", "order-list"),
+    ("claims", "claim-list"),
 ]
 
 # Events: flea markets, trading days and campus book swaps (docs/events.md).

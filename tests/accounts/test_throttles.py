@@ -158,7 +158,7 @@ def start(**env):
                           capture_output=True, text=True, timeout=60)
 
 
-PRODUCTION = {"MARKETPLACE_ENV": "production", "SECRET_KEY": "k3J9x-7Qw2Lm4Pz8Rt6Yv1Bn5Hc0Dg-Fs3Ae9Uo",
+PRODUCTION = {"MARKETPLACE_ENV": "production", "SECRET_KEY": "k3J9x-7Qw2Lm4Pz8Rt6Yv1Bn5Hc0Dg-Fs3Ae9Uo-8TnWq2Zr5Kx7Mb4Jd",
               "ALLOWED_HOSTS": "market.example.com"}
 
 

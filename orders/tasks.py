@@ -1,0 +1,77 @@
+"""Tasks of orders. The database says what is left to do, so each task can run again safely, and the
+periodic ones pick up whatever an earlier attempt (or a broker that was down) left undone."""
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from orders import services, webhooks
+from orders.gateways import PaymentUnavailable
+from orders.models import Refund, RefundStatus
+
+logger = logging.getLogger("orders")
+
+PAYMENT_CALL_GRACE = timedelta(minutes=1)  # the on-commit task gets this long before the retry steps in
+
+
+@shared_task
+def process_webhook_event(event_pk: int) -> str:
+    return webhooks.process(event_pk)
+
+
+@shared_task
+def retry_webhook_events() -> dict:
+    """Every minute: stored Stripe events that failed (after their backoff) or were never processed."""
+    return webhooks.retry_due()
+
+
+@shared_task
+def expire_reservations() -> int:
+    """Every minute: unpaid orders whose reservation ended give their units back."""
+    return services.expire_reservations()
+
+
+@shared_task
+def complete_due_orders() -> int:
+    """Hourly: orders handed over ORDERS_AUTO_COMPLETE_DAYS ago without a claim complete (and pay out)."""
+    return services.complete_due_orders()
+
+
+def _quietly(action, *args):
+    try:
+        return action(*args)
+    except PaymentUnavailable as exc:
+        logger.warning("%s%s will be retried: %s", action.__name__, args, exc.message)
+        return None
+
+
+@shared_task
+def submit_refund(refund_id: int) -> bool:
+    return _quietly(services.submit_refund, refund_id) is not None
+
+
+@shared_task
+def reverse_payout(refund_id: int) -> bool:
+    return _quietly(services.reverse_payout, refund_id) is not None
+
+
+@shared_task
+def release_payout(order_id: int) -> bool:
+    return _quietly(services.release_payout, order_id) is not None
+
+
+@shared_task
+def retry_payment_calls() -> dict:
+    """Every five minutes: refunds not sent yet, reversals not made yet, payouts not sent yet."""
+    before = timezone.now() - PAYMENT_CALL_GRACE
+    refunds = list(Refund.objects.filter(status=RefundStatus.PENDING, created_at__lte=before,
+                                         order__payment_method="stripe").values_list("pk", flat=True))
+    reversals = list(Refund.objects.filter(reversal_amount__gt=0, reversal_reference="", created_at__lte=before)
+                     .exclude(status=RefundStatus.PENDING).values_list("pk", flat=True))
+    payouts = services.orders_waiting_for_payout()
+    return {
+        "refunds": sum(bool(submit_refund(pk)) for pk in refunds),
+        "reversals": sum(bool(reverse_payout(pk)) for pk in reversals),
+        "payouts": sum(bool(release_payout(pk)) for pk in payouts),
+    }
