@@ -103,7 +103,7 @@ class EventUpdateSerializer(EventWriteSerializer):
             field.required = False
 
 
-class OptionalReasonSerializer(serializers.Serializer):
+class EventOptionalReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 

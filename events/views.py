@@ -66,6 +66,7 @@ from events.serializers import (
     DepositSerializer,
     EventCancelSerializer,
     EventListingSerializer,
+    EventOptionalReasonSerializer,
     EventSerializer,
     EventUpdateSerializer,
     EventWriteSerializer,
@@ -73,7 +74,6 @@ from events.serializers import (
     MatchingRequestSerializer,
     MatchingRunSerializer,
     OfferCreateSerializer,
-    OptionalReasonSerializer,
     PairSerializer,
     PassSerializer,
     RsvpSerializer,
@@ -278,13 +278,13 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         event = self._event(pk)
         return get_object_or_404(StallBooking.objects.select_related("event__organization"), pk=booking_id, event=event)
 
-    @extend_schema(request=OptionalReasonSerializer, responses=BookingSerializer)
+    @extend_schema(request=EventOptionalReasonSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"], url_path=rf"bookings/(?P<booking_id>{ID})/cancel")
     def cancel_booking(self, request, pk=None, booking_id=None):
         """The holder gives up the booking (or waitlist place); the organizer cancels it with a reason.
         A freed stall is offered to the next person on the waitlist."""
         booking = self._booking(request, pk, booking_id)
-        serializer = OptionalReasonSerializer(data=request.data)
+        serializer = EventOptionalReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         booking = bookings.cancel_booking(booking, actor=request.user, reason=serializer.validated_data["reason"])
         return Response(BookingSerializer(self._bookings(booking.event).get(pk=booking.pk)).data)
@@ -482,11 +482,11 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         ring = swaps.confirm_ring(self._ring(request, pk, ring_id), actor=request.user)
         return Response(SwapRingSerializer(swaps.rings_of(ring.event, request.user, everyone=True).get(pk=ring.pk)).data)
 
-    @extend_schema(request=OptionalReasonSerializer, responses=SwapRingSerializer)
+    @extend_schema(request=EventOptionalReasonSerializer, responses=SwapRingSerializer)
     @action(detail=True, methods=["post"], url_path=rf"swap/rings/(?P<ring_id>{ID})/decline")
     def decline_ring(self, request, pk=None, ring_id=None):
         """Decline a proposed ring: it is dissolved and its books go back to the pool."""
-        serializer = OptionalReasonSerializer(data=request.data)
+        serializer = EventOptionalReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ring = swaps.decline_ring(self._ring(request, pk, ring_id), actor=request.user,
                                   reason=serializer.validated_data["reason"])

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from listings import deals, lifecycle
 from listings.models import Deal, Listing, ListingChange
+from tests.factories import UserFactory
 from tests.helpers import assert_error_shape
 from tests.listings.factories import ListingFactory, active
 
@@ -70,3 +71,14 @@ def test_a_giveaway_publishes_like_any_listing():
     listing = active(price=Decimal("0"), deal=Deal.GIVEAWAY)
     assert listing.state == "active"
     assert lifecycle.withdraw(listing, actor=listing.seller).state == "withdrawn"
+
+
+@pytest.mark.parametrize("deal, price", [(Deal.GIVEAWAY, "0"), (Deal.SWAP, "80.00")])
+def test_giveaways_and_swaps_never_go_through_checkout(client_for, deal, price):
+    from tests.orders.factories import on_sale
+
+    listing = on_sale(price=price, deal=deal)
+    response = client_for(UserFactory()).post("/api/v1/orders/", {"listing": listing.pk}, format="json")
+    assert_error_shape(response, 409, "not_for_payment")
+    listing.refresh_from_db()
+    assert listing.state == "active" and not listing.transitions.exists()
