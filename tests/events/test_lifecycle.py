@@ -175,3 +175,17 @@ def test_titles_follow_the_request_language(api, community):
     event = published(organization=community, title_zh="春季跳蚤市场", title_en="Spring flea market")
     assert api.get(f"/api/v1/events/{event.pk}/").json()["title"] == "Spring flea market"
     assert APIClient().get(f"/api/v1/events/{event.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["title"] == "春季跳蚤市场"
+
+
+def test_people_are_told_in_their_own_language(client_for, organizer, community):
+    event = published(organization=community, title_zh="春季跳蚤市场", title_en="Spring flea market")
+    chinese, english = UserFactory(language="zh-hans"), UserFactory(language="en")
+    for person in (chinese, english):
+        client_for(person).post(f"/api/v1/events/{event.pk}/rsvp")
+    client_for(organizer).post(f"/api/v1/events/{event.pk}/cancel", {"reason": "台风"}, format="json")
+    assert Notification.objects.get(recipient=chinese, kind="event_cancelled").title == "春季跳蚤市场 已取消"
+    assert Notification.objects.get(recipient=english, kind="event_cancelled").title == "Spring flea market is cancelled"
+    chinese_client = APIClient()
+    chinese_client.force_authenticate(chinese)
+    refused = chinese_client.post(f"/api/v1/events/{event.pk}/rsvp", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.json()["detail"] == "只有已发布或正在进行的活动才能报名参加。"
