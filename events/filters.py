@@ -38,7 +38,9 @@ class EventFilter(filters.FilterSet):
         return selectors.upcoming(queryset, timezone.now()) if value else queryset
 
     def filter_radius(self, queryset, name, value):
-        return queryset  # read by filter_near
+        if value is not None and not self.form.cleaned_data.get("near"):
+            raise ValidationError({"radius_km": [_("A radius needs a point: give “near” too.")]})
+        return queryset  # the radius itself is read by filter_near
 
     def filter_near(self, queryset, name, value):
         latitude, longitude = parse_point(value)

@@ -21,7 +21,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Organization
+from accounts.models import Organization, Role, User
+from accounts.permissions import user_org_ids
 from events import attendance, bookings, books, calendar, listings_at_events, selectors, services, swaps
 from events.filters import EventFilter
 from events.models import (
@@ -576,9 +577,6 @@ class CornerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         user = self.request.user
         if is_staff(user):
             return corners.order_by("organization_id", "id")
-        from accounts.models import Role
-        from accounts.permissions import user_org_ids
-
         allowed = set(campus_organization_ids(user)) | set(user_org_ids(user, Role.ADMIN))
         return corners.filter(organization_id__in=allowed).order_by("organization_id", "id")
 
@@ -669,8 +667,6 @@ class CreditAccountView(APIView):
                 raise NotAllowed(_("Only the school's teachers and administrators see others' credits."))
             if not member_id.isdigit():
                 raise ValidationError({"member": [_("A user id.")]})
-            from accounts.models import User
-
             member = get_object_or_404(User, pk=int(member_id))
         elif not (is_campus_member(request.user, organization) or is_staff(request.user)):
             raise NotAllowed(_("Only students and teachers of %(org)s have credits there.") % {"org": organization.name})

@@ -104,3 +104,8 @@ def test_near_filters_by_kind_and_dates(client_for, community):
 def test_bad_discovery_parameters_are_400(client_for, params, field):
     body = assert_error_shape(client_for(None).get("/api/v1/events/", params), 400)
     assert field in body["errors"]
+
+
+def test_a_radius_without_a_point_is_400(client_for):
+    body = assert_error_shape(client_for(None).get("/api/v1/events/", {"radius_km": 5}), 400)
+    assert "radius_km" in body["errors"]
