@@ -525,6 +525,8 @@ class SwapMatchingRun(models.Model):
     participants = models.PositiveIntegerField()
     books_moved = models.PositiveIntegerField()
     books_moved_pairs_only = models.PositiveIntegerField()
+    # No matching of these offers and wants could move more books (the solver's proof so far).
+    books_bound = models.PositiveIntegerField(null=True, blank=True)
     rings_proposed = models.PositiveIntegerField()
     solver_status = models.CharField(max_length=16)  # optimal | feasible (stopped at the time bound)
     wall_ms = models.PositiveIntegerField()

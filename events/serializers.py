@@ -481,7 +481,7 @@ class MatchingRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = SwapMatchingRun
         fields = ["id", "event", "max_ring_size", "participants", "books_moved", "books_moved_pairs_only",
-                  "extra_books_from_rings", "rings_proposed", "solver_status", "wall_ms", "created_at"]
+                  "extra_books_from_rings", "books_bound", "rings_proposed", "solver_status", "wall_ms", "created_at"]
         read_only_fields = fields
 
     def get_extra_books_from_rings(self, obj) -> int:

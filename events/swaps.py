@@ -160,6 +160,7 @@ def run_matching(event, *, actor, max_ring_size=4) -> SwapMatchingRun:
         event=event, actor=actor, max_ring_size=max_ring_size,
         participants=len({member for _id, member, _isbn in offers} | {member for _id, member, _isbn in wants}),
         books_moved=found.books_moved, books_moved_pairs_only=pairs_only.books_moved,
+        books_bound=found.bound if found.cycles_considered else 0,
         rings_proposed=len(found.rings), solver_status=found.status,
         wall_ms=int((time.perf_counter() - started) * 1000),
     )
