@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from accounts.models import Organization, Role, User
 from accounts.permissions import user_org_ids
 from events import attendance, bookings, books, calendar, listings_at_events, selectors, services, swaps
-from events.filters import EventFilter
+from events.filters import MAX_ID, EventFilter
 from events.models import (
     BookCopy,
     CopyStatus,
@@ -561,6 +561,14 @@ class ShareDayReportCSVView(JSONErrorsMixin, APIView):
 
 # --- sharing corners, books and credits ---------------------------------------------------------
 
+class CornerFilter(filters.FilterSet):
+    organization = filters.NumberFilter(field_name="organization_id", min_value=1, max_value=MAX_ID, decimal_places=0)
+
+    class Meta:
+        model = SharingCorner
+        fields = ["organization", "is_active"]
+
+
 class CornerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Sharing corners of the schools where you are a student, teacher or administrator (staff: all)."""
 
@@ -568,7 +576,7 @@ class CornerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     permission_classes = [IsAuthenticated]
     lookup_value_regex = ID
     queryset = SharingCorner.objects.none()
-    filterset_fields = ["organization", "is_active"]
+    filterset_class = CornerFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -665,7 +673,7 @@ class CreditAccountView(APIView):
         if member_id not in (None, "", str(request.user.pk)):
             if not (books.can_keep_corner(request.user, organization) or is_staff(request.user)):
                 raise NotAllowed(_("Only the school's teachers and administrators see others' credits."))
-            if not member_id.isdigit():
+            if not (member_id.isdigit() and int(member_id) <= MAX_ID):
                 raise ValidationError({"member": [_("A user id.")]})
             member = get_object_or_404(User, pk=int(member_id))
         elif not (is_campus_member(request.user, organization) or is_staff(request.user)):

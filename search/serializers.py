@@ -31,7 +31,7 @@ class SearchParamsSerializer(serializers.Serializer):
     inspected = serializers.BooleanField(required=False, allow_null=True, default=None)
     deal = serializers.ChoiceField(choices=Deal.choices, required=False,
                                    help_text=_("giveaway (免费送) or swap: listings that never take payment; sale: the others."))
-    event = serializers.IntegerField(required=False, min_value=1,
+    event = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
                                      help_text=_("An event id: what sellers bring to it; cards then show their stall number."))
     near = serializers.CharField(required=False, max_length=40, help_text=_("A point as “latitude,longitude”."))
     radius_km = serializers.FloatField(required=False, min_value=0.1, max_value=MAX_RADIUS_KM)
