@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Organization
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.images import process_upload
+from marketplace.transitions import lock
 from notifications.services import notify
 from orders import services
 from orders.models import ActorRole, Claim, ClaimPhoto, ClaimState, ClaimTransition, Order, OrderState
@@ -46,7 +47,7 @@ def _context(claim, **extra):
 
 
 def _lock(claim) -> Claim:
-    return Claim.objects.select_for_update().select_related("order").get(pk=claim.pk)
+    return lock(Claim.objects.select_related("order"), claim.pk)
 
 
 def _cleaned(photos) -> list:
@@ -78,7 +79,7 @@ def open_claim(order, *, actor, description: str, photos) -> Claim:
                           field="photos")
     photos = _cleaned(photos)
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        order = lock(Order.objects, order.pk)
         if not is_buyer(actor, order):
             raise NotAllowed(_("Only the buyer may open a claim on an order."))
         if order.state not in (OrderState.HANDED_OVER, OrderState.COMPLETED):

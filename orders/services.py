@@ -31,6 +31,7 @@ from accounts.permissions import has_org_role
 from listings import stock
 from listings.models import Listing
 from marketplace.errors import Conflict, DomainError, NotAllowed
+from marketplace.transitions import lock
 from notifications.services import notify
 from orders import handover
 from orders.gateways import PaymentUnavailable, gateway_for
@@ -97,11 +98,11 @@ def reservation_time(method: str) -> timedelta:
 
 
 def _lock(order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk)
+    return lock(Order.objects, order.pk)
 
 
 def _lock_listing_and_order(order) -> tuple[Listing, Order]:
-    listing = Listing.objects.select_for_update().get(pk=order.listing_id)
+    listing = lock(Listing.objects, order.listing_id)
     return listing, _lock(order)
 
 
@@ -152,7 +153,7 @@ def checkout(*, buyer, listing, quantity: int, payment_method: str | None = None
             code="payment_method_unavailable", field="payment_method",
         )
     with transaction.atomic():
-        listing = Listing.objects.select_for_update().get(pk=listing.pk)
+        listing = lock(Listing.objects, listing.pk)
         if _is_own(buyer, listing):
             raise NotAllowed(_("You cannot buy your own listing."), code="own_listing")
         listing = stock.reserve(listing, quantity, held=held_units(listing), reason=_("A buyer checked out."))
@@ -499,7 +500,7 @@ def submit_refund(refund_id: int) -> Refund | None:
         Refund.objects.filter(pk=refund.pk).update(attempts=refund.attempts + 1, last_error=str(exc.message)[:2000])
         raise
     with transaction.atomic():
-        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        refund = lock(Refund.objects, refund.pk)
         if refund.status == RefundStatus.PENDING:
             refund.status = RefundStatus.SUCCEEDED if result.settled else RefundStatus.SUBMITTED
             refund.reference = result.reference
@@ -521,7 +522,7 @@ def reverse_payout(refund_id: int) -> Refund | None:
         return None  # the payout is still being sent: retried by retry_payment_calls
     reference = gateway_for(order).reverse_payout(order, refund, refund.reversal_amount)
     with transaction.atomic():
-        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        refund = lock(Refund.objects, refund.pk)
         if not refund.reversal_reference:
             refund.reversal_reference = reference
             refund.save(update_fields=["reversal_reference"])
