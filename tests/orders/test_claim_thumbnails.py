@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from marketplace import images
 from notifications.tasks import send_notification_email
-from orders import claims, services, tasks
+from orders import claims, tasks
 from orders.models import ClaimPhoto
-from tests.orders.factories import on_sale, order_for
+from tests.helpers import record_transaction_depth
+from tests.orders.factories import handed_over
 from tests.orders.test_claims import open_claim, photo
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def order(buyer):
-    listing = on_sale(price="500.00")
-    placed = order_for(listing, buyer)
-    return services.hand_over(placed, actor=listing.seller, code=placed.handover_code)
+    return handed_over(buyer)
 
 
 @pytest.fixture
@@ -34,17 +33,8 @@ def test_no_image_work_happens_inside_the_transaction_that_locks_the_order(clien
     outside = len(connection.atomic_blocks)  # the test's own transaction
     depths = []
 
-    def watch(module, name):
-        real = getattr(module, name)
-
-        def run(*args, **kwargs):
-            depths.append((name, len(connection.atomic_blocks)))
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(module, name, run)
-
-    watch(claims, "clean_upload")
-    watch(images, "make_thumbnail")
+    record_transaction_depth(monkeypatch, depths, claims, "clean_upload")
+    record_transaction_depth(monkeypatch, depths, images, "make_thumbnail")
     response = open_claim(client_for(buyer), order)
     assert response.status_code == 201, response.content
     assert depths == [("clean_upload", outside), ("make_thumbnail", outside)]
