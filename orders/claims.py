@@ -9,6 +9,8 @@ a verified inspection agency or staff decides with the grade report as evidence.
 
 A claim may be opened within ORDERS_CLAIM_DAYS of the hand-over, once per order; while it is open
 the order neither completes on its own nor pays the seller out. Every step is one transition.
+Photos are checked and cleaned in the request; their thumbnails are made by a task after the
+commit (`orders.tasks.make_claim_thumbnail`): until then `thumbnail` is empty.
 """
 from datetime import timedelta
 from decimal import Decimal
@@ -21,10 +23,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization
 from marketplace.errors import Conflict, DomainError, NotAllowed
-from marketplace.images import process_upload
+from marketplace.images import clean_upload
+from marketplace.tasks import run_after_commit
 from marketplace.transitions import lock
 from notifications.services import notify
-from orders import services
+from orders import services, tasks
 from orders.models import ActorRole, Claim, ClaimPhoto, ClaimState, ClaimTransition, Order, OrderState
 from orders.permissions import acts_for_seller, inspection_agency_ids, is_buyer, is_staff
 from orders.transitions import Machine
@@ -55,18 +58,32 @@ def _cleaned(photos) -> list:
     if len(photos) > MAX_PHOTOS:
         raise DomainError(_("At most %(max)d photos per claim.") % {"max": MAX_PHOTOS}, code="too_many_photos",
                           field="photos")
-    return [process_upload(uploaded) for uploaded in photos]
+    return [clean_upload(uploaded) for uploaded in photos]
 
 
-def _add_photos(claim, processed_photos, actor) -> None:
-    if claim.photos.count() + len(processed_photos) > MAX_PHOTOS:
+def _add_photos(claim, clean_photos, actor) -> list[int]:
+    """Store the cleaned photos; their ids, for `_make_thumbnails` once the transaction is over."""
+    if claim.photos.count() + len(clean_photos) > MAX_PHOTOS:
         raise DomainError(_("At most %(max)d photos per claim.") % {"max": MAX_PHOTOS}, code="too_many_photos",
                           field="photos")
-    for processed in processed_photos:
-        photo = ClaimPhoto(claim=claim, uploaded_by=actor, width=processed.width, height=processed.height)
-        photo.image.save(processed.original.name, processed.original, save=False)
-        photo.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
-        photo.save()
+    stored = []
+    for clean in clean_photos:
+        photo = ClaimPhoto(claim=claim, uploaded_by=actor, width=clean.width, height=clean.height)
+        photo.image.save(clean.original.name, clean.original, save=False)
+        try:
+            photo.save()
+        except Exception:
+            # Storage is not transactional: do not leave a file behind that no row points at.
+            photo.image.delete(save=False)
+            raise
+        stored.append(photo.pk)
+    return stored
+
+
+def _make_thumbnails(photo_ids) -> None:
+    """Called after the atomic block: the image work never runs under the claim's or order's lock."""
+    for photo_id in photo_ids:
+        run_after_commit(tasks.make_claim_thumbnail, photo_id)
 
 
 def open_claim(order, *, actor, description: str, photos) -> Claim:
@@ -94,9 +111,10 @@ def open_claim(order, *, actor, description: str, photos) -> Claim:
         claim = Claim.objects.create(order=order, buyer=actor, description=description)
         ClaimTransition.objects.create(claim=claim, actor=actor, actor_role=ActorRole.BUYER, from_state="",
                                        to_state=C.OPEN, reason=description)
-        _add_photos(claim, photos, actor)
+        photo_ids = _add_photos(claim, photos, actor)
         notify(order.seller, "claim_opened", _context(claim, days=settings.ORDERS_CLAIM_ANSWER_DAYS))
-        return claim
+    _make_thumbnails(photo_ids)
+    return claim
 
 
 def add_photos(claim, *, actor, photos) -> Claim:
@@ -108,8 +126,9 @@ def add_photos(claim, *, actor, photos) -> Claim:
         if claim.state != C.OPEN:
             raise Conflict(_("Photos can be added while the claim waits for the seller's answer."),
                            code="claim_not_open")
-        _add_photos(claim, photos, actor)
-        return claim
+        photo_ids = _add_photos(claim, photos, actor)
+    _make_thumbnails(photo_ids)
+    return claim
 
 
 def answer(claim, *, actor, text: str) -> Claim:

@@ -31,6 +31,7 @@ from accounts.permissions import has_org_role
 from listings import stock
 from listings.models import Listing
 from marketplace.errors import Conflict, DomainError, NotAllowed
+from marketplace.tasks import send_on_commit
 from marketplace.transitions import lock
 from notifications.services import notify
 from orders import handover
@@ -68,18 +69,6 @@ ORDER = Machine(states=OrderState, table=TRANSITIONS, audit_model=OrderTransitio
                 noun=gettext_lazy("order"))
 OPEN_CLAIM = (ClaimState.OPEN, ClaimState.ANSWERED)
 UNSETTLED_REFUND = (RefundStatus.PENDING, RefundStatus.SUBMITTED)
-
-
-def _after_commit(task, *args):
-    """Queue `task` once the transaction commits; a broker that is down only delays it (the periodic
-    retry finds the work from the database)."""
-    def send():
-        try:
-            task.delay(*args)
-        except Exception as exc:
-            logger.warning("Could not queue %s%s: %s", task.name, args, exc)
-
-    transaction.on_commit(send, robust=True)
 
 
 def _context(order, **extra):
@@ -217,7 +206,7 @@ def record_payment(order, *, reference: str, charge_reference: str = "") -> Orde
                 order=order, amount=order.total, requested_role=ActorRole.PLATFORM,
                 reason=_("The payment arrived after the order had ended; it is refunded in full."),
             )
-            _after_commit(_tasks().submit_refund, refund.pk)
+            send_on_commit(_tasks().submit_refund, refund.pk)
             notify(order.buyer, "order_late_payment_refunded", _context(order))
         return order
 
@@ -298,7 +287,7 @@ def _complete(order, *, actor, role, reason) -> Order:
     order.completed_at = timezone.now()
     ORDER.move(order, S.COMPLETED, actor=actor, role=role, reason=reason, fields={"completed_at"})
     if gateway_for(order).holds_funds:
-        _after_commit(_tasks().release_payout, order.pk)
+        send_on_commit(_tasks().release_payout, order.pk)
     notify(order.seller, "order_completed", _context(order))
     return order
 
@@ -447,7 +436,7 @@ def request_refund(order, *, actor, reason: str, amount: Decimal | None = None, 
         )
         ORDER.move(order, S.REFUND_REQUESTED, actor=actor, role=role, reason=reason)
         if gateway_for(order).holds_funds:
-            _after_commit(_tasks().submit_refund, refund.pk)
+            send_on_commit(_tasks().submit_refund, refund.pk)
             notify(order.buyer, "order_refund_requested", _context(order, amount=amount, reason=reason))
         else:
             notify(order.buyer, "order_refund_due_offline", _context(order, amount=amount, reason=reason))
@@ -508,7 +497,7 @@ def submit_refund(refund_id: int) -> Refund | None:
             refund.last_error = ""
             refund.save(update_fields=["status", "reference", "attempts", "last_error"])
     if refund.reversal_amount > 0 and not refund.reversal_reference:
-        _after_commit(_tasks().reverse_payout, refund.pk)
+        send_on_commit(_tasks().reverse_payout, refund.pk)
     return refund
 
 
@@ -556,7 +545,7 @@ def record_refunds(order, *, amount_refunded: Decimal, charge_reference: str = "
                 reversal_amount=_reversal_for(order, covered),
             )
             if outside.reversal_amount > 0:
-                _after_commit(_tasks().reverse_payout, outside.pk)
+                send_on_commit(_tasks().reverse_payout, outside.pk)
             if order.state in (S.PAID, S.HANDED_OVER, S.COMPLETED):
                 ORDER.move(order, S.REFUND_REQUESTED, actor=None, role=ActorRole.STRIPE, reason=outside.reason)
         order.amount_refunded = amount_refunded
@@ -566,7 +555,7 @@ def record_refunds(order, *, amount_refunded: Decimal, charge_reference: str = "
                        reason=_("Stripe confirmed the refund (¥%(amount)s in all).") % {"amount": amount_refunded})
             notify(order.buyer, "order_refunded", _context(order, amount=amount_refunded))
             if order.amount_refunded < order.total:
-                _after_commit(_tasks().release_payout, order.pk)
+                send_on_commit(_tasks().release_payout, order.pk)
         return order
 
 

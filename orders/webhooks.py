@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.errors import DomainError
+from marketplace.tasks import send_on_commit
 from orders import connect, services
 from orders.gateways import PaymentUnavailable
 from orders.models import Order, PaymentMethod, WebhookEvent, WebhookStatus
@@ -75,7 +76,7 @@ def receive(body: bytes, signature: str | None) -> tuple[WebhookEvent, bool]:
             )
     except IntegrityError:
         return WebhookEvent.objects.get(event_id=data["id"]), False
-    services._after_commit(services._tasks().process_webhook_event, event.pk)
+    send_on_commit(services._tasks().process_webhook_event, event.pk)
     return event, True
 
 
