@@ -40,8 +40,10 @@ TRANSITIONS = {
     C.REJECTED: frozenset(),
     C.WITHDRAWN: frozenset(),
 }
-CLAIM = Machine(states=ClaimState, table=TRANSITIONS, audit_model=ClaimTransition, owner_field="claim",
-                noun=gettext_lazy("claim"))
+CLAIM = Machine(
+    field="state", choices=ClaimState, moves=TRANSITIONS, audit_model=ClaimTransition, owner_field="claim",
+    refusal=gettext_lazy("A claim that is “%(current)s” cannot become “%(target)s”."),
+)
 MAX_PHOTOS = 8
 
 
@@ -180,7 +182,7 @@ def decide(claim, *, actor, upheld: bool, reason: str, refund_amount: Decimal | 
                                code="waiting_for_answer")
         target = C.UPHELD if upheld else C.REJECTED
         if not CLAIM.allows(claim.state, target):
-            raise CLAIM.refuse(claim, target)
+            raise CLAIM.refuse(claim.state, target)
         claim.decided_by = actor
         claim.decided_for_id = decided_for
         claim.decision_reason = reason

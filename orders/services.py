@@ -65,8 +65,10 @@ TRANSITIONS = {
     S.CANCELLED: frozenset(),
     S.EXPIRED: frozenset(),
 }
-ORDER = Machine(states=OrderState, table=TRANSITIONS, audit_model=OrderTransition, owner_field="order",
-                noun=gettext_lazy("order"))
+ORDER = Machine(
+    field="state", choices=OrderState, moves=TRANSITIONS, audit_model=OrderTransition, owner_field="order",
+    refusal=gettext_lazy("An order that is “%(current)s” cannot become “%(target)s”."),
+)
 OPEN_CLAIM = (ClaimState.OPEN, ClaimState.ANSWERED)
 UNSETTLED_REFUND = (RefundStatus.PENDING, RefundStatus.SUBMITTED)
 
@@ -240,7 +242,7 @@ def hand_over(order, *, actor, code: str) -> Order:
         if order.state == S.PENDING_PAYMENT and not offline_unpaid:
             raise Conflict(_("Wait for the buyer's payment before handing the item over."), code="not_paid")
         if order.state != S.PAID and not offline_unpaid:
-            raise ORDER.refuse(order, S.HANDED_OVER)
+            raise ORDER.refuse(order.state, S.HANDED_OVER)
         if order.handover_attempts >= handover.MAX_ATTEMPTS:
             raise Conflict(_("Too many wrong codes: the buyer must show a new code."), code="code_locked")
         digits = handover.digits_for(order, code)
@@ -302,7 +304,7 @@ def confirm_receipt(order, *, actor) -> Order:
         if _has_open_claim(order):
             raise Conflict(_("Withdraw your grade claim first, or wait for its decision."), code="claim_open")
         if order.state != S.HANDED_OVER:
-            raise ORDER.refuse(order, S.COMPLETED)
+            raise ORDER.refuse(order.state, S.COMPLETED)
         return _complete(order, actor=actor, role=ActorRole.BUYER, reason=_("The buyer confirmed receipt."))
 
 
@@ -347,14 +349,14 @@ def cancel(order, *, actor, reason: str = "") -> Order:
     if role is None or (role == ActorRole.SELLER and not manages_sale(actor, order)):
         raise NotAllowed(_("Only the buyer, the seller or platform staff may cancel this order."))
     if order.state != S.PENDING_PAYMENT:
-        raise ORDER.refuse(order, S.CANCELLED)
+        raise ORDER.refuse(order.state, S.CANCELLED)
     if not _make_unpayable(order):
         raise Conflict(_("The payment is already being processed: wait for it, then ask for a refund."),
                        code="payment_in_progress")
     with transaction.atomic():
         listing, order = _lock_listing_and_order(order)
         if order.state != S.PENDING_PAYMENT:
-            raise ORDER.refuse(order, S.CANCELLED)
+            raise ORDER.refuse(order.state, S.CANCELLED)
         reason = (reason or "").strip() or _("Cancelled before payment.")
         _end(listing, order, S.CANCELLED, actor=actor, role=role, reason=reason)
         other = order.seller if role == ActorRole.BUYER else order.buyer
@@ -421,7 +423,7 @@ def request_refund(order, *, actor, reason: str, amount: Decimal | None = None, 
                 raise NotAllowed(_("Only the seller or platform staff may refund an order."))
         _require_not_frozen(order)
         if order.state not in (S.PAID, S.HANDED_OVER, S.COMPLETED):
-            raise ORDER.refuse(order, S.REFUND_REQUESTED)
+            raise ORDER.refuse(order.state, S.REFUND_REQUESTED)
         left = refundable(order)
         amount = left if amount is None else amount
         if amount <= 0 or amount > left:
@@ -462,7 +464,7 @@ def confirm_offline_refund(order, *, actor) -> Order:
             raise Conflict(_("Refunds through the platform are confirmed by the payment provider."),
                            code="not_offline")
         if order.state != S.REFUND_REQUESTED:
-            raise ORDER.refuse(order, S.REFUNDED)
+            raise ORDER.refuse(order.state, S.REFUNDED)
         now = timezone.now()
         due = list(order.refunds.filter(status__in=UNSETTLED_REFUND))
         for refund in due:
