@@ -392,7 +392,8 @@ class StripeWebhookView(APIView):
 
     @extend_schema(request={"application/json": OpenApiTypes.OBJECT},
                    responses={200: OpenApiResponse(description="Stored (or already stored)"),
-                              400: OpenApiResponse(description="Bad or old signature, or not an event")})
+                              400: OpenApiResponse(description="Bad or old signature, or not an event"),
+                              404: OpenApiResponse(description="Webhooks are not set up (no STRIPE_WEBHOOK_SECRET)")})
     def post(self, request):
         event, created = webhooks.receive(request.body, request.headers.get("Stripe-Signature"))
         return Response({"received": True, "duplicate": not created})
