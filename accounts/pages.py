@@ -49,12 +49,12 @@ def _page(request, template, language, context, status=200, retry_after=None):
     return response
 
 
-def _throttled(request, throttle_class):
-    """The throttle's wait in seconds when this POST is over its limit, else None."""
+def _throttled(request, template, language, throttle_class):
+    """The 429 page (with Retry-After) when this POST is over the throttle's limit, else None."""
     throttle = throttle_class()
     if throttle.allow_request(request, None):
         return None
-    return throttle.wait() or 60
+    return _page(request, template, language, {"state": "throttled"}, 429, throttle.wait() or 60)
 
 
 @never_cache
@@ -70,9 +70,9 @@ def reset_password_page(request):
         if not uid and not token:
             form = ResetRequestForm(request.POST or None)
             if request.method == "POST":
-                wait = _throttled(request, PasswordResetThrottle)
-                if wait:
-                    return _page(request, template, language, {"state": "throttled"}, 429, wait)
+                throttled = _throttled(request, template, language, PasswordResetThrottle)
+                if throttled is not None:
+                    return throttled
                 if form.is_valid():
                     services.send_password_reset(form.cleaned_data["email"])
                     return _page(request, template, language, {"state": "link_sent"})
@@ -84,9 +84,9 @@ def reset_password_page(request):
             return _page(request, template, language, invalid, 400)
         form = SetPasswordForm(request.POST or None)
         if request.method == "POST":
-            wait = _throttled(request, PasswordResetThrottle)
-            if wait:
-                return _page(request, template, language, {"state": "throttled"}, 429, wait)
+            throttled = _throttled(request, template, language, PasswordResetThrottle)
+            if throttled is not None:
+                return throttled
             if form.is_valid():
                 try:
                     services.reset_password(uid, token, form.cleaned_data["new_password"])
@@ -118,9 +118,9 @@ def confirm_registration_page(request):
                                                        "reset_url": reset_url})
         form = ConfirmRegistrationForm(request.POST or None)
         if request.method == "POST":
-            wait = _throttled(request, RegisterThrottle)
-            if wait:
-                return _page(request, template, language, {"state": "throttled"}, 429, wait)
+            throttled = _throttled(request, template, language, RegisterThrottle)
+            if throttled is not None:
+                return throttled
             if form.is_valid():
                 try:
                     user = services.confirm_registration(token=token, password=form.cleaned_data["password"])

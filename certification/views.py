@@ -9,7 +9,6 @@ from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,6 +41,7 @@ from certification.throttling import VerifyThrottle
 from listings.models import Listing
 from listings.permissions import can_manage
 from listings.selectors import visible_listings
+from marketplace.api.renderers import PNGView
 from marketplace.errors import NotAllowed
 
 CODE_PATTERN = r"[0-9A-Za-z\-]{4,24}"
@@ -333,30 +333,12 @@ class VerifyView(APIView):
         return Response(verification(kind, obj, request))
 
 
-class PNGRenderer(BaseRenderer):
-    media_type = "image/png"
-    format = "png"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
-class LabelView(APIView):
+class LabelView(PNGView):
     """A printable PNG label with the QR code of the unit's public verify page."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [VerifyThrottle]
-    renderer_classes = [PNGRenderer, JSONRenderer]
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, Response):
-            # An error: always the JSON error shape, whatever image type the client asked for.
-            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
-
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="Unknown code")})
     def get(self, request, code):
         normalized = codes.normalize_code(code)

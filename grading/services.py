@@ -6,7 +6,6 @@ status change of a standard. Grading never writes a Listing: after an assessment
 fact with `listings.lifecycle.reevaluate(listing, "grading")`, and listings copies the grade
 and suspends or reinstates the listing (listings.eligibility, source "grading").
 """
-import logging
 from datetime import timedelta
 
 from django.db import transaction
@@ -31,7 +30,7 @@ from grading.validation import validate_standard
 from listings import eligibility, lifecycle
 from listings.models import Listing, ListingState
 from marketplace.errors import Conflict, DomainError, NotAllowed
-from marketplace.images import ImageRejected, clean_upload, make_thumbnail
+from marketplace.images import clean_upload, make_pending_thumbnails, make_stored_thumbnail
 from marketplace.tasks import run_after_commit
 from marketplace.transitions import lock
 from notifications.services import notify
@@ -44,8 +43,6 @@ GRADE_FIELDS = ("grade_code", "grade_source", "grade_mismatch")
 SUSPENSION_FIELDS = ("state", "state_changed_at", "suspended_from_state", "suspension_sources", "suspension_reason")
 # How long an evidence photo may wait for its thumbnail task before the sweep makes it.
 PENDING_THUMBNAIL_GRACE = timedelta(minutes=10)
-
-logger = logging.getLogger("grading")
 
 
 @transaction.atomic
@@ -220,29 +217,9 @@ def add_evidence(assessment, *, actor, image, criterion_key="", caption="") -> A
 def make_evidence_thumbnail(evidence_id) -> bool:
     """Make the thumbnail of a stored evidence photo (the task after its upload). True when it has
     one (now or before), False when the evidence is gone or its image cannot be read."""
-    evidence = AssessmentEvidence.objects.filter(pk=evidence_id).first()
-    if evidence is None:
-        return False
-    if evidence.thumbnail:
-        return True
-    try:
-        with evidence.image.open("rb") as image:
-            thumbnail = make_thumbnail(image)
-    except (OSError, ImageRejected) as exc:
-        logger.warning("No thumbnail for evidence %s: %s", evidence_id, exc)
-        return False
-    evidence.thumbnail.save(thumbnail.name, thumbnail, save=False)
-    # One UPDATE that only an evidence row still without a thumbnail takes: no lock is needed.
-    if AssessmentEvidence.objects.filter(pk=evidence_id, thumbnail="").update(thumbnail=evidence.thumbnail.name):
-        return True
-    evidence.thumbnail.delete(save=False)  # deleted meanwhile, or another run was first
-    return AssessmentEvidence.objects.filter(pk=evidence_id).exists()
+    return make_stored_thumbnail(AssessmentEvidence, evidence_id)
 
 
 def make_pending_evidence_thumbnails(*, older_than=PENDING_THUMBNAIL_GRACE, limit=100) -> int:
     """Evidence still without a thumbnail some time after its upload (its task was lost) gets one now."""
-    due = (
-        AssessmentEvidence.objects.filter(thumbnail="", created_at__lte=timezone.now() - older_than)
-        .order_by("id").values_list("pk", flat=True)[:limit]
-    )
-    return sum(1 for evidence_id in list(due) if make_evidence_thumbnail(evidence_id))
+    return make_pending_thumbnails(AssessmentEvidence, older_than=older_than, limit=limit)

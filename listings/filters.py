@@ -67,12 +67,16 @@ class CategoryFilter(filters.CharFilter):
         return queryset if value is None else queryset.filter(category_id__in=value)
 
 
+# Ids are compared in the database: beyond 64 bits neither engine can (a 500, not an empty page).
+MAX_ID = 2**63 - 1
+
+
 class SellerField(forms.CharField):
     default_error_messages = {"invalid": _("Give a seller id or “me”.")}
 
     def to_python(self, value):
         value = super().to_python(value).strip()
-        if value and value != "me" and not (value.isdigit() and int(value) > 0):
+        if value and value != "me" and not (value.isdigit() and 0 < int(value) <= MAX_ID):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return value
 
@@ -105,7 +109,7 @@ class ListingFilter(filters.FilterSet):
     city = filters.CharFilter(max_length=40)
     district = filters.CharFilter(max_length=40)
     seller = SellerFilter(method="filter_seller", label=_("Seller id, or “me”"))
-    organization = filters.NumberFilter(field_name="organization_id", min_value=1, decimal_places=0)
+    organization = filters.NumberFilter(field_name="organization_id", min_value=1, max_value=MAX_ID, decimal_places=0)
     state = filters.MultipleChoiceFilter(choices=ListingState.choices)
     negotiable = StrictBooleanFilter()
     mine = StrictBooleanFilter(method="filter_noop", label=_("Only my listings, in every state"))

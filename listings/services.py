@@ -5,7 +5,6 @@ matters (ListingChange for price and description, the report's own handled_* fie
 moderation) and sends listings.signals.listing_changed for what search indexes.
 """
 import json
-import logging
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -39,8 +38,8 @@ from listings.signals import listing_changed
 from marketplace.errors import Conflict, DomainError, NotAllowed, NotFound
 from marketplace.images import (
     PHASH_MAX_DISTANCE,
-    ImageRejected,
     clean_upload,
+    derive_stored,
     hamming,
     hash_bands,
     make_derivatives,
@@ -56,8 +55,6 @@ PHOTO_REQUIRED_STATES = (ListingState.ACTIVE, ListingState.RESERVED, ListingStat
 PENDING_PHOTO_GRACE = timedelta(minutes=10)
 HISTORY_FIELDS = ("price", "description", "deal")
 VIEW_DEDUP_SECONDS = 60 * 60
-
-logger = logging.getLogger("listings")
 
 
 def max_photos() -> int:
@@ -361,12 +358,8 @@ def make_photo_derivatives(photo_id) -> bool:
         return False
     if photo.ready:
         return True
-    try:
-        with photo.original.open("rb") as original:
-            derivatives = make_derivatives(original)
-    except (OSError, ImageRejected) as exc:
-        # Deleted meanwhile (its files go after that commit), or storage lost the original.
-        logger.warning("No derivatives for photo %s: %s", photo_id, exc)
+    derivatives = derive_stored(photo.original, make_derivatives, f"photo {photo_id}")
+    if derivatives is None:
         return False
     photo.display.save(derivatives.display.name, derivatives.display, save=False)
     photo.thumbnail.save(derivatives.thumbnail.name, derivatives.thumbnail, save=False)

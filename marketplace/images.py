@@ -8,21 +8,27 @@ for spotting the same picture reused elsewhere.
 
 make_derivatives() is the slow part, run by a task after the original is stored: a ~1280 px
 display and a ~320 px thumbnail (both WebP) of the cleaned original; make_thumbnail() only the
-thumbnail.
+thumbnail. derive_stored() reads a stored original back for such a task; make_stored_thumbnail()
+and make_pending_thumbnails() are the whole task and its sweep for rows with an `image` and a
+`thumbnail` (grading evidence, claim photos).
 
 process_upload() does both at once, for callers that keep an image without a task.
 """
 import io
+import logging
 import uuid
 import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from marketplace.errors import DomainError
+
+logger = logging.getLogger("marketplace.images")
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 DISPLAY_SIZE = 1280
@@ -213,6 +219,50 @@ def make_thumbnail(original) -> ContentFile:
     """Only the WebP thumbnail of a cleaned original (for images that have no display size)."""
     image = _open_checked(original.read(), settings.IMAGE_MAX_PIXELS)
     return ContentFile(_derivative(_strip(image), THUMBNAIL_SIZE), name=f"{uuid.uuid4().hex}.webp")
+
+
+def derive_stored(stored, make, what: str):
+    """`make(file)` of a stored image (a FieldFile), or None when it cannot be read: its row was
+    deleted meanwhile (its files go after that commit) or storage lost it. Logged, never raised:
+    the task's sweep tries again."""
+    try:
+        with stored.open("rb") as original:
+            return make(original)
+    except (OSError, ImageRejected) as exc:
+        logger.warning("No derivatives for %s: %s", what, exc)
+        return None
+
+
+def make_stored_thumbnail(model, pk) -> bool:
+    """The task after an upload of a `model` row with `image` and `thumbnail`: make its thumbnail.
+
+    True when it has one (now or before), False when the row is gone or its image cannot be read.
+    The image work holds no lock; one UPDATE that only a row still without a thumbnail takes
+    records it, so a delete or a second run meanwhile leaves no file behind.
+    """
+    row = model.objects.filter(pk=pk).first()
+    if row is None:
+        return False
+    if row.thumbnail:
+        return True
+    thumbnail = derive_stored(row.image, make_thumbnail, f"{model._meta.model_name} {pk}")
+    if thumbnail is None:
+        return False
+    row.thumbnail.save(thumbnail.name, thumbnail, save=False)
+    if model.objects.filter(pk=pk, thumbnail="").update(thumbnail=row.thumbnail.name):
+        return True
+    row.thumbnail.delete(save=False)  # deleted meanwhile, or another run was first
+    return model.objects.filter(pk=pk).exists()
+
+
+def make_pending_thumbnails(model, *, older_than, limit=100) -> int:
+    """The sweep: `model` rows still without a thumbnail `older_than` after their upload (their task
+    was lost: broker down, worker killed) get one now, oldest first. Returns how many did."""
+    due = (
+        model.objects.filter(thumbnail="", created_at__lte=timezone.now() - older_than)
+        .order_by("id").values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for pk in list(due) if make_stored_thumbnail(model, pk))
 
 
 def process_upload(uploaded_file, *, max_bytes=None, max_pixels=None) -> ProcessedImage:

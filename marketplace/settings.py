@@ -229,6 +229,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "orders-complete-due": {"task": "orders.tasks.complete_due_orders", "schedule": 3600.0},
     "orders-retry-webhook-events": {"task": "orders.tasks.retry_webhook_events", "schedule": 60.0},
     "orders-retry-payment-calls": {"task": "orders.tasks.retry_payment_calls", "schedule": 300.0},
+    "orders-make-pending-claim-thumbnails": {"task": "orders.make_pending_claim_thumbnails", "schedule": 600.0},
 }
 TASK_MODE = "eager" if CELERY_TASK_ALWAYS_EAGER else "celery"
 

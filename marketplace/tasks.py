@@ -1,4 +1,5 @@
 import logging
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
@@ -13,6 +14,13 @@ def ping(value: str = "pong") -> str:
     return value
 
 
+def _send(task, args) -> None:
+    try:
+        task.delay(*args)
+    except Exception:
+        logger.exception("Task %s%r failed to run or to be queued", task.name, args)
+
+
 def run_after_commit(task, *args) -> None:
     """Run `task(*args)` on rows the caller has just written: call it after their atomic block.
 
@@ -23,13 +31,14 @@ def run_after_commit(task, *args) -> None:
     tests). Either way a failure is logged, never raised: the caller's writes are kept and the
     task's own sweep (see the task) catches up.
     """
-    def send():
-        try:
-            task.delay(*args)
-        except Exception:
-            logger.exception("Task %s%r failed to run or to be queued", task.name, args)
-
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        send()
+        _send(task, args)
     else:
-        transaction.on_commit(send)
+        transaction.on_commit(partial(_send, task, args))
+
+
+def send_on_commit(task, *args) -> None:
+    """Send `task(*args)` once the caller's transaction commits, eager or not: call it inside the
+    atomic block, for work that must never follow a change that was rolled back (calls to Stripe).
+    A failure is logged, never raised: the task's periodic retry finds the work from the database."""
+    transaction.on_commit(partial(_send, task, args), robust=True)

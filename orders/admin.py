@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline
 from orders import webhooks
 from orders.models import (
     Claim,
@@ -18,28 +19,6 @@ from orders.models import (
     WebhookEvent,
     WebhookStatus,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class OrderTransitionInline(ReadOnlyInline):
@@ -84,9 +63,6 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         results = [webhooks.process(pk) for pk in queryset.filter(status=WebhookStatus.FAILED).values_list("pk", flat=True)]
         self.message_user(request, _("%(count)d event(s) processed again: %(results)s")
                           % {"count": len(results), "results": ", ".join(results) or "-"}, messages.INFO)
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ConnectAccount)

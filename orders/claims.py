@@ -9,6 +9,8 @@ a verified inspection agency or staff decides with the grade report as evidence.
 
 A claim may be opened within ORDERS_CLAIM_DAYS of the hand-over, once per order; while it is open
 the order neither completes on its own nor pays the seller out. Every step is one transition.
+Photos are checked and cleaned in the request; their thumbnails are made by a task after the
+commit (`orders.tasks.make_claim_thumbnail`): until then `thumbnail` is empty.
 """
 from datetime import timedelta
 from decimal import Decimal
@@ -21,9 +23,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Organization
 from marketplace.errors import Conflict, DomainError, NotAllowed
-from marketplace.images import process_upload
+from marketplace.images import clean_upload
+from marketplace.tasks import run_after_commit
+from marketplace.transitions import lock
 from notifications.services import notify
-from orders import services
+from orders import services, tasks
 from orders.models import ActorRole, Claim, ClaimPhoto, ClaimState, ClaimTransition, Order, OrderState
 from orders.permissions import acts_for_seller, inspection_agency_ids, is_buyer, is_staff
 from orders.transitions import Machine
@@ -36,8 +40,10 @@ TRANSITIONS = {
     C.REJECTED: frozenset(),
     C.WITHDRAWN: frozenset(),
 }
-CLAIM = Machine(states=ClaimState, table=TRANSITIONS, audit_model=ClaimTransition, owner_field="claim",
-                noun=gettext_lazy("claim"))
+CLAIM = Machine(
+    field="state", choices=ClaimState, moves=TRANSITIONS, audit_model=ClaimTransition, owner_field="claim",
+    refusal=gettext_lazy("A claim that is “%(current)s” cannot become “%(target)s”."),
+)
 MAX_PHOTOS = 8
 
 
@@ -46,7 +52,7 @@ def _context(claim, **extra):
 
 
 def _lock(claim) -> Claim:
-    return Claim.objects.select_for_update().select_related("order").get(pk=claim.pk)
+    return lock(Claim.objects.select_related("order"), claim.pk)
 
 
 def _cleaned(photos) -> list:
@@ -54,18 +60,32 @@ def _cleaned(photos) -> list:
     if len(photos) > MAX_PHOTOS:
         raise DomainError(_("At most %(max)d photos per claim.") % {"max": MAX_PHOTOS}, code="too_many_photos",
                           field="photos")
-    return [process_upload(uploaded) for uploaded in photos]
+    return [clean_upload(uploaded) for uploaded in photos]
 
 
-def _add_photos(claim, processed_photos, actor) -> None:
-    if claim.photos.count() + len(processed_photos) > MAX_PHOTOS:
+def _add_photos(claim, clean_photos, actor) -> list[int]:
+    """Store the cleaned photos; their ids, for `_make_thumbnails` once the transaction is over."""
+    if claim.photos.count() + len(clean_photos) > MAX_PHOTOS:
         raise DomainError(_("At most %(max)d photos per claim.") % {"max": MAX_PHOTOS}, code="too_many_photos",
                           field="photos")
-    for processed in processed_photos:
-        photo = ClaimPhoto(claim=claim, uploaded_by=actor, width=processed.width, height=processed.height)
-        photo.image.save(processed.original.name, processed.original, save=False)
-        photo.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
-        photo.save()
+    stored = []
+    for clean in clean_photos:
+        photo = ClaimPhoto(claim=claim, uploaded_by=actor, width=clean.width, height=clean.height)
+        photo.image.save(clean.original.name, clean.original, save=False)
+        try:
+            photo.save()
+        except Exception:
+            # Storage is not transactional: do not leave a file behind that no row points at.
+            photo.image.delete(save=False)
+            raise
+        stored.append(photo.pk)
+    return stored
+
+
+def _make_thumbnails(photo_ids) -> None:
+    """Called after the atomic block: the image work never runs under the claim's or order's lock."""
+    for photo_id in photo_ids:
+        run_after_commit(tasks.make_claim_thumbnail, photo_id)
 
 
 def open_claim(order, *, actor, description: str, photos) -> Claim:
@@ -78,7 +98,7 @@ def open_claim(order, *, actor, description: str, photos) -> Claim:
                           field="photos")
     photos = _cleaned(photos)
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        order = lock(Order.objects, order.pk)
         if not is_buyer(actor, order):
             raise NotAllowed(_("Only the buyer may open a claim on an order."))
         if order.state not in (OrderState.HANDED_OVER, OrderState.COMPLETED):
@@ -93,9 +113,10 @@ def open_claim(order, *, actor, description: str, photos) -> Claim:
         claim = Claim.objects.create(order=order, buyer=actor, description=description)
         ClaimTransition.objects.create(claim=claim, actor=actor, actor_role=ActorRole.BUYER, from_state="",
                                        to_state=C.OPEN, reason=description)
-        _add_photos(claim, photos, actor)
+        photo_ids = _add_photos(claim, photos, actor)
         notify(order.seller, "claim_opened", _context(claim, days=settings.ORDERS_CLAIM_ANSWER_DAYS))
-        return claim
+    _make_thumbnails(photo_ids)
+    return claim
 
 
 def add_photos(claim, *, actor, photos) -> Claim:
@@ -107,8 +128,9 @@ def add_photos(claim, *, actor, photos) -> Claim:
         if claim.state != C.OPEN:
             raise Conflict(_("Photos can be added while the claim waits for the seller's answer."),
                            code="claim_not_open")
-        _add_photos(claim, photos, actor)
-        return claim
+        photo_ids = _add_photos(claim, photos, actor)
+    _make_thumbnails(photo_ids)
+    return claim
 
 
 def answer(claim, *, actor, text: str) -> Claim:
@@ -160,7 +182,7 @@ def decide(claim, *, actor, upheld: bool, reason: str, refund_amount: Decimal | 
                                code="waiting_for_answer")
         target = C.UPHELD if upheld else C.REJECTED
         if not CLAIM.allows(claim.state, target):
-            raise CLAIM.refuse(claim, target)
+            raise CLAIM.refuse(claim.state, target)
         claim.decided_by = actor
         claim.decided_for_id = decided_for
         claim.decision_reason = reason

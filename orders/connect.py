@@ -16,6 +16,7 @@ from accounts.permissions import require_org_role
 from accounts.services import notify_org_admins
 from listings.permissions import SELLING_ORG_KINDS
 from marketplace.errors import NotAllowed
+from marketplace.tasks import send_on_commit
 from orders.models import ConnectAccount
 
 
@@ -80,5 +81,5 @@ def account_updated(obj: dict, *, created: int) -> str:
         if account.transfers_active and not could_receive:
             notify_org_admins(account.organization, "payouts_enabled", {"organization": account.organization.name})
             for order_id in services.orders_waiting_for_payout(account.organization_id):
-                services._after_commit(services._tasks().release_payout, order_id)
+                send_on_commit(services._tasks().release_payout, order_id)
         return "status updated"

@@ -8,6 +8,7 @@ the buyer nor on the selling side.
 """
 from accounts.models import Membership, OrganizationKind, Role, VerificationStatus
 from accounts.permissions import has_org_role
+from listings.permissions import can_manage
 from orders.models import ActorRole
 
 
@@ -29,14 +30,10 @@ def acts_for_seller(user, order) -> bool:
 
 
 def manages_sale(user, order) -> bool:
-    """May refund or cancel for the seller: the seller (still a member), or an organization admin."""
-    if not _signed_in(user):
-        return False
-    if order.organization_id is None:
-        return order.seller_id == user.pk
-    if has_org_role(user, order.organization_id, Role.ADMIN):
-        return True
-    return order.seller_id == user.pk and has_org_role(user, order.organization_id, Role.MEMBER)
+    """May refund or cancel for the seller: the seller (still a member), or an organization admin;
+    the rule that says who manages the listing (`listings.permissions.can_manage`), on the order's
+    seller and organization."""
+    return can_manage(user, order)
 
 
 def is_staff(user) -> bool:

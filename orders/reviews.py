@@ -3,6 +3,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from marketplace.errors import Conflict, DomainError, NotAllowed
+from marketplace.transitions import lock
 from notifications.services import notify
 from orders.models import Order, OrderState, Review
 from orders.permissions import is_buyer
@@ -13,7 +14,7 @@ def review(order, *, actor, rating: int, text: str = "") -> Review:
         raise DomainError(_("Rate from 1 to 5 stars."), code="invalid_rating", field="rating")
     try:
         with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order.pk)
+            order = lock(Order.objects, order.pk)
             if not is_buyer(actor, order):
                 raise NotAllowed(_("Only the buyer reviews the seller of an order."))
             if order.state != OrderState.COMPLETED:

@@ -31,6 +31,8 @@ from accounts.permissions import has_org_role
 from listings import stock
 from listings.models import Listing
 from marketplace.errors import Conflict, DomainError, NotAllowed
+from marketplace.tasks import send_on_commit
+from marketplace.transitions import lock
 from notifications.services import notify
 from orders import handover
 from orders.gateways import PaymentUnavailable, gateway_for
@@ -63,22 +65,12 @@ TRANSITIONS = {
     S.CANCELLED: frozenset(),
     S.EXPIRED: frozenset(),
 }
-ORDER = Machine(states=OrderState, table=TRANSITIONS, audit_model=OrderTransition, owner_field="order",
-                noun=gettext_lazy("order"))
+ORDER = Machine(
+    field="state", choices=OrderState, moves=TRANSITIONS, audit_model=OrderTransition, owner_field="order",
+    refusal=gettext_lazy("An order that is “%(current)s” cannot become “%(target)s”."),
+)
 OPEN_CLAIM = (ClaimState.OPEN, ClaimState.ANSWERED)
 UNSETTLED_REFUND = (RefundStatus.PENDING, RefundStatus.SUBMITTED)
-
-
-def _after_commit(task, *args):
-    """Queue `task` once the transaction commits; a broker that is down only delays it (the periodic
-    retry finds the work from the database)."""
-    def send():
-        try:
-            task.delay(*args)
-        except Exception as exc:
-            logger.warning("Could not queue %s%s: %s", task.name, args, exc)
-
-    transaction.on_commit(send, robust=True)
 
 
 def _context(order, **extra):
@@ -97,11 +89,11 @@ def reservation_time(method: str) -> timedelta:
 
 
 def _lock(order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk)
+    return lock(Order.objects, order.pk)
 
 
 def _lock_listing_and_order(order) -> tuple[Listing, Order]:
-    listing = Listing.objects.select_for_update().get(pk=order.listing_id)
+    listing = lock(Listing.objects, order.listing_id)
     return listing, _lock(order)
 
 
@@ -152,7 +144,7 @@ def checkout(*, buyer, listing, quantity: int, payment_method: str | None = None
             code="payment_method_unavailable", field="payment_method",
         )
     with transaction.atomic():
-        listing = Listing.objects.select_for_update().get(pk=listing.pk)
+        listing = lock(Listing.objects, listing.pk)
         if _is_own(buyer, listing):
             raise NotAllowed(_("You cannot buy your own listing."), code="own_listing")
         listing = stock.reserve(listing, quantity, held=held_units(listing), reason=_("A buyer checked out."))
@@ -216,7 +208,7 @@ def record_payment(order, *, reference: str, charge_reference: str = "") -> Orde
                 order=order, amount=order.total, requested_role=ActorRole.PLATFORM,
                 reason=_("The payment arrived after the order had ended; it is refunded in full."),
             )
-            _after_commit(_tasks().submit_refund, refund.pk)
+            send_on_commit(_tasks().submit_refund, refund.pk)
             notify(order.buyer, "order_late_payment_refunded", _context(order))
         return order
 
@@ -250,7 +242,7 @@ def hand_over(order, *, actor, code: str) -> Order:
         if order.state == S.PENDING_PAYMENT and not offline_unpaid:
             raise Conflict(_("Wait for the buyer's payment before handing the item over."), code="not_paid")
         if order.state != S.PAID and not offline_unpaid:
-            raise ORDER.refuse(order, S.HANDED_OVER)
+            raise ORDER.refuse(order.state, S.HANDED_OVER)
         if order.handover_attempts >= handover.MAX_ATTEMPTS:
             raise Conflict(_("Too many wrong codes: the buyer must show a new code."), code="code_locked")
         digits = handover.digits_for(order, code)
@@ -297,7 +289,7 @@ def _complete(order, *, actor, role, reason) -> Order:
     order.completed_at = timezone.now()
     ORDER.move(order, S.COMPLETED, actor=actor, role=role, reason=reason, fields={"completed_at"})
     if gateway_for(order).holds_funds:
-        _after_commit(_tasks().release_payout, order.pk)
+        send_on_commit(_tasks().release_payout, order.pk)
     notify(order.seller, "order_completed", _context(order))
     return order
 
@@ -312,7 +304,7 @@ def confirm_receipt(order, *, actor) -> Order:
         if _has_open_claim(order):
             raise Conflict(_("Withdraw your grade claim first, or wait for its decision."), code="claim_open")
         if order.state != S.HANDED_OVER:
-            raise ORDER.refuse(order, S.COMPLETED)
+            raise ORDER.refuse(order.state, S.COMPLETED)
         return _complete(order, actor=actor, role=ActorRole.BUYER, reason=_("The buyer confirmed receipt."))
 
 
@@ -357,14 +349,14 @@ def cancel(order, *, actor, reason: str = "") -> Order:
     if role is None or (role == ActorRole.SELLER and not manages_sale(actor, order)):
         raise NotAllowed(_("Only the buyer, the seller or platform staff may cancel this order."))
     if order.state != S.PENDING_PAYMENT:
-        raise ORDER.refuse(order, S.CANCELLED)
+        raise ORDER.refuse(order.state, S.CANCELLED)
     if not _make_unpayable(order):
         raise Conflict(_("The payment is already being processed: wait for it, then ask for a refund."),
                        code="payment_in_progress")
     with transaction.atomic():
         listing, order = _lock_listing_and_order(order)
         if order.state != S.PENDING_PAYMENT:
-            raise ORDER.refuse(order, S.CANCELLED)
+            raise ORDER.refuse(order.state, S.CANCELLED)
         reason = (reason or "").strip() or _("Cancelled before payment.")
         _end(listing, order, S.CANCELLED, actor=actor, role=role, reason=reason)
         other = order.seller if role == ActorRole.BUYER else order.buyer
@@ -431,7 +423,7 @@ def request_refund(order, *, actor, reason: str, amount: Decimal | None = None, 
                 raise NotAllowed(_("Only the seller or platform staff may refund an order."))
         _require_not_frozen(order)
         if order.state not in (S.PAID, S.HANDED_OVER, S.COMPLETED):
-            raise ORDER.refuse(order, S.REFUND_REQUESTED)
+            raise ORDER.refuse(order.state, S.REFUND_REQUESTED)
         left = refundable(order)
         amount = left if amount is None else amount
         if amount <= 0 or amount > left:
@@ -446,7 +438,7 @@ def request_refund(order, *, actor, reason: str, amount: Decimal | None = None, 
         )
         ORDER.move(order, S.REFUND_REQUESTED, actor=actor, role=role, reason=reason)
         if gateway_for(order).holds_funds:
-            _after_commit(_tasks().submit_refund, refund.pk)
+            send_on_commit(_tasks().submit_refund, refund.pk)
             notify(order.buyer, "order_refund_requested", _context(order, amount=amount, reason=reason))
         else:
             notify(order.buyer, "order_refund_due_offline", _context(order, amount=amount, reason=reason))
@@ -472,7 +464,7 @@ def confirm_offline_refund(order, *, actor) -> Order:
             raise Conflict(_("Refunds through the platform are confirmed by the payment provider."),
                            code="not_offline")
         if order.state != S.REFUND_REQUESTED:
-            raise ORDER.refuse(order, S.REFUNDED)
+            raise ORDER.refuse(order.state, S.REFUNDED)
         now = timezone.now()
         due = list(order.refunds.filter(status__in=UNSETTLED_REFUND))
         for refund in due:
@@ -499,7 +491,7 @@ def submit_refund(refund_id: int) -> Refund | None:
         Refund.objects.filter(pk=refund.pk).update(attempts=refund.attempts + 1, last_error=str(exc.message)[:2000])
         raise
     with transaction.atomic():
-        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        refund = lock(Refund.objects, refund.pk)
         if refund.status == RefundStatus.PENDING:
             refund.status = RefundStatus.SUCCEEDED if result.settled else RefundStatus.SUBMITTED
             refund.reference = result.reference
@@ -507,7 +499,7 @@ def submit_refund(refund_id: int) -> Refund | None:
             refund.last_error = ""
             refund.save(update_fields=["status", "reference", "attempts", "last_error"])
     if refund.reversal_amount > 0 and not refund.reversal_reference:
-        _after_commit(_tasks().reverse_payout, refund.pk)
+        send_on_commit(_tasks().reverse_payout, refund.pk)
     return refund
 
 
@@ -521,7 +513,7 @@ def reverse_payout(refund_id: int) -> Refund | None:
         return None  # the payout is still being sent: retried by retry_payment_calls
     reference = gateway_for(order).reverse_payout(order, refund, refund.reversal_amount)
     with transaction.atomic():
-        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        refund = lock(Refund.objects, refund.pk)
         if not refund.reversal_reference:
             refund.reversal_reference = reference
             refund.save(update_fields=["reversal_reference"])
@@ -555,7 +547,7 @@ def record_refunds(order, *, amount_refunded: Decimal, charge_reference: str = "
                 reversal_amount=_reversal_for(order, covered),
             )
             if outside.reversal_amount > 0:
-                _after_commit(_tasks().reverse_payout, outside.pk)
+                send_on_commit(_tasks().reverse_payout, outside.pk)
             if order.state in (S.PAID, S.HANDED_OVER, S.COMPLETED):
                 ORDER.move(order, S.REFUND_REQUESTED, actor=None, role=ActorRole.STRIPE, reason=outside.reason)
         order.amount_refunded = amount_refunded
@@ -565,7 +557,7 @@ def record_refunds(order, *, amount_refunded: Decimal, charge_reference: str = "
                        reason=_("Stripe confirmed the refund (¥%(amount)s in all).") % {"amount": amount_refunded})
             notify(order.buyer, "order_refunded", _context(order, amount=amount_refunded))
             if order.amount_refunded < order.total:
-                _after_commit(_tasks().release_payout, order.pk)
+                send_on_commit(_tasks().release_payout, order.pk)
         return order
 
 

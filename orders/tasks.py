@@ -6,13 +6,15 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from marketplace.images import make_pending_thumbnails, make_stored_thumbnail
 from orders import services, webhooks
 from orders.gateways import PaymentUnavailable
-from orders.models import Refund, RefundStatus
+from orders.models import ClaimPhoto, Refund, RefundStatus
 
 logger = logging.getLogger("orders")
 
 PAYMENT_CALL_GRACE = timedelta(minutes=1)  # the on-commit task gets this long before the retry steps in
+PENDING_THUMBNAIL_GRACE = timedelta(minutes=10)  # how long a claim photo may wait for its thumbnail task
 
 
 @shared_task
@@ -75,3 +77,15 @@ def retry_payment_calls() -> dict:
         "reversals": sum(bool(reverse_payout(pk)) for pk in reversals),
         "payouts": sum(bool(release_payout(pk)) for pk in payouts),
     }
+
+
+@shared_task(name="orders.make_claim_thumbnail")
+def make_claim_thumbnail(photo_id: int) -> bool:
+    """After a claim photo was stored: make its thumbnail."""
+    return make_stored_thumbnail(ClaimPhoto, photo_id)
+
+
+@shared_task(name="orders.make_pending_claim_thumbnails")
+def make_pending_claim_thumbnails() -> int:
+    """Periodic: claim photos whose thumbnail task was lost get their thumbnail."""
+    return make_pending_thumbnails(ClaimPhoto, older_than=PENDING_THUMBNAIL_GRACE)

@@ -1,49 +1,34 @@
-"""One transition-plus-audit step for the state machines of orders and claims.
+"""The state machines of orders and claims: marketplace.transitions.StateMachine, plus what their
+audit rows hold (the actor, the role they acted in, the reason) and the time the state changed.
 
-`move(obj, to_state, ...)` checks the machine's table, sets the state and the time it changed
-(and any extra fields the caller set on `obj`), saves, and writes one audit row with the actor,
-the role they acted in and the reason. The caller holds the row lock and the transaction.
+`move(obj, to_state, ...)` checks the machine's table (409 `invalid_transition`), sets the state,
+`state_changed_at` and the extra `fields` the caller set on `obj`, saves exactly those, and writes
+one audit row. The caller holds the row lock and the transaction.
 """
+from dataclasses import dataclass
+
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from marketplace.errors import Conflict
+from marketplace.transitions import StateMachine
 
 
-class Machine:
-    def __init__(self, *, states, table, audit_model, owner_field, noun):
-        self.states = states  # the TextChoices of the states
-        self.table = table  # {from_state: frozenset of to_states}
-        self.audit_model = audit_model
-        self.owner_field = owner_field  # the audit row's foreign key to the object
-        self.noun = noun  # lazily translated "order" / "claim", for messages
-
-    def label(self, state) -> str:
-        return str(self.states(state).label)
-
-    def allows(self, from_state, to_state) -> bool:
-        return to_state in self.table.get(from_state, frozenset())
-
-    def refuse(self, obj, to_state) -> Conflict:
-        return Conflict(
-            _("A %(noun)s that is “%(current)s” cannot become “%(target)s”.")
-            % {"noun": self.noun, "current": self.label(obj.state), "target": self.label(to_state)},
-            code="invalid_transition",
-        )
+@dataclass(frozen=True)
+class Machine(StateMachine):
+    audit_model: type | None = None
+    owner_field: str = ""  # the audit row's foreign key to the object
 
     def move(self, obj, to_state, *, actor, role, reason="", fields=()):
-        """obj.state -> to_state with one audit row; 409 `invalid_transition` when the table says no."""
-        if not self.allows(obj.state, to_state):
-            raise self.refuse(obj, to_state)
-        from_state = obj.state
-        obj.state = to_state
-        obj.state_changed_at = timezone.now()
-        obj.save(update_fields=sorted({"state", "state_changed_at", *fields, *_auto_now(obj)}))
-        self.audit_model.objects.create(
-            **{self.owner_field: obj}, actor=actor if getattr(actor, "pk", None) else None, actor_role=role,
-            from_state=from_state, to_state=to_state, reason=str(reason or "")[:4000],
-        )
-        return obj
+        now = timezone.now()
+        changes = {"state_changed_at": now, **{name: getattr(obj, name) for name in fields}}
+        changes.update(dict.fromkeys(_auto_now(obj), now))
+
+        def audit(from_state):
+            self.audit_model.objects.create(
+                **{self.owner_field: obj}, actor=actor if getattr(actor, "pk", None) else None, actor_role=role,
+                from_state=from_state, to_state=to_state, reason=str(reason or "")[:4000],
+            )
+
+        return self.apply(obj, to_state, audit=audit, changes=changes)
 
 
 def _auto_now(obj):

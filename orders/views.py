@@ -10,7 +10,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +17,7 @@ from accounts.models import Organization, Role, User
 from accounts.permissions import has_org_role
 from listings.models import Listing
 from listings.selectors import visible_listings
+from marketplace.api.renderers import PNGView
 from marketplace.errors import NotAllowed
 from orders import claims, connect, handover, record, reviews, services, webhooks
 from orders.gateways import PaymentUnavailable
@@ -190,28 +190,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                         status=status.HTTP_201_CREATED)
 
 
-class PNGRenderer(BaseRenderer):
-    media_type = "image/png"
-    format = "png"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
-class HandoverQRView(APIView):
+class HandoverQRView(PNGView):
     """The buyer's hand-over code as a QR code (PNG), to show at the meeting."""
 
     permission_classes = [IsAuthenticated]
-    renderer_classes = [PNGRenderer, JSONRenderer]
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, Response):
-            # An error: always the JSON error shape, whatever image type the client asked for.
-            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
-
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="No such order")})
     def get(self, request, pk):
         order = get_object_or_404(visible_orders(request.user), pk=pk)
@@ -410,7 +392,8 @@ class StripeWebhookView(APIView):
 
     @extend_schema(request={"application/json": OpenApiTypes.OBJECT},
                    responses={200: OpenApiResponse(description="Stored (or already stored)"),
-                              400: OpenApiResponse(description="Bad or old signature, or not an event")})
+                              400: OpenApiResponse(description="Bad or old signature, or not an event"),
+                              404: OpenApiResponse(description="Webhooks are not set up (no STRIPE_WEBHOOK_SECRET)")})
     def post(self, request):
         event, created = webhooks.receive(request.body, request.headers.get("Stripe-Signature"))
         return Response({"received": True, "duplicate": not created})

@@ -25,9 +25,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, NotFound
+from marketplace.tasks import send_on_commit
 from orders import connect, services
-from orders.gateways import PaymentUnavailable
 from orders.models import Order, PaymentMethod, WebhookEvent, WebhookStatus
 from orders.money import from_fen, to_fen
 
@@ -56,7 +56,9 @@ def receive(body: bytes, signature: str | None) -> tuple[WebhookEvent, bool]:
     """Verify and store an event; returns (event, True) when it is new. Raises DomainError (400)."""
     secret = settings.STRIPE_WEBHOOK_SECRET
     if not secret:
-        raise PaymentUnavailable(_("Stripe webhooks are not set up on this site."), code="webhooks_not_configured")
+        # Not an outage but an endpoint this site does not have: 404 (Stripe retries any non-2xx
+        # answer for days, so events sent before the secret is set are still delivered after).
+        raise NotFound(_("Stripe webhooks are not set up on this site."), code="webhooks_not_configured")
     try:
         stripe.Webhook.construct_event(body, signature, secret)
         data = json.loads(body)
@@ -75,7 +77,7 @@ def receive(body: bytes, signature: str | None) -> tuple[WebhookEvent, bool]:
             )
     except IntegrityError:
         return WebhookEvent.objects.get(event_id=data["id"]), False
-    services._after_commit(services._tasks().process_webhook_event, event.pk)
+    send_on_commit(services._tasks().process_webhook_event, event.pk)
     return event, True
 
 

@@ -1,10 +1,13 @@
 """Fixtures shared by every test package."""
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.utils import translation
+from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
-from tests.factories import OrganizationFactory, StaffFactory, UserFactory
+from accounts.models import OrganizationKind, Role
+from tests.factories import OrganizationFactory, StaffFactory, UserFactory, member_of
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +66,51 @@ def staff(db):
 @pytest.fixture
 def org(db):
     return OrganizationFactory()
+
+
+@pytest.fixture
+def shop(db):
+    """A verified merchant organization."""
+    return OrganizationFactory(kind=OrganizationKind.MERCHANT)
+
+
+@pytest.fixture
+def shop_admin(shop):
+    return member_of(shop, Role.ADMIN)
+
+
+@pytest.fixture
+def shop_member(shop):
+    return member_of(shop, Role.MEMBER)
+
+
+@pytest.fixture
+def admin_user(db):
+    """A superuser (replaces pytest-django's, which does not know our user model's fields)."""
+    return StaffFactory(is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """A Django test client signed in to the admin as `admin_user`, speaking English."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def rates(settings):
+    """rates(login="2/min", ...) overrides throttle rates for this test; DRF re-reads its settings."""
+
+    def override(**overrides):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **overrides},
+        }
+        for scope, rate in overrides.items():
+            assert api_settings.DEFAULT_THROTTLE_RATES[scope] == rate
+
+    return override
 
 
 def pytest_collection_modifyitems(config, items):

@@ -26,16 +26,6 @@ def unverified_inspector(unverified_agency):
 
 
 @pytest.fixture
-def shop(db):
-    return OrganizationFactory(kind=OrganizationKind.MERCHANT)
-
-
-@pytest.fixture
-def shop_member(shop):
-    return member_of(shop, Role.MEMBER)
-
-
-@pytest.fixture
 def merchant_member(db):
     """A member of another verified organization that is not an inspection agency."""
     return member_of(OrganizationFactory(kind=OrganizationKind.MERCHANT), Role.OWNER)

@@ -9,7 +9,9 @@ from django.utils import timezone
 from grading import services, tasks
 from grading.models import AssessmentEvidence
 from listings.models import ListingState
+from marketplace import images
 from tests.grading.factories import PHONE_PERFECT, listing_for
+from tests.helpers import record_transaction_depth
 from tests.listings.factories import upload
 
 pytestmark = pytest.mark.django_db
@@ -36,17 +38,8 @@ def test_no_image_work_happens_inside_the_transaction_that_locks_the_assessment(
     outside = len(connection.atomic_blocks)  # the test's own transaction
     depths = []
 
-    def watch(name):
-        real = getattr(services, name)
-
-        def run(*args, **kwargs):
-            depths.append((name, len(connection.atomic_blocks)))
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(services, name, run)
-
-    watch("clean_upload")
-    watch("make_thumbnail")
+    record_transaction_depth(monkeypatch, depths, services, "clean_upload")
+    record_transaction_depth(monkeypatch, depths, images, "make_thumbnail")  # called by the task, marketplace.images.make_stored_thumbnail
     response = client_for(user).post(url(declared), {"image": upload()}, format="multipart")
     assert response.status_code == 201, response.content
     assert depths == [("clean_upload", outside), ("make_thumbnail", outside)]

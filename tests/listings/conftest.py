@@ -1,24 +1,6 @@
 import pytest
 
-from accounts.models import Role
-from tests.factories import OrganizationFactory, member_of
 from tests.listings.factories import category
-
-
-@pytest.fixture
-def shop(db):
-    """A verified merchant organization."""
-    return OrganizationFactory(kind="merchant")
-
-
-@pytest.fixture
-def shop_admin(shop):
-    return member_of(shop, Role.ADMIN)
-
-
-@pytest.fixture
-def shop_member(shop):
-    return member_of(shop, Role.MEMBER)
 
 
 @pytest.fixture

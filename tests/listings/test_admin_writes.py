@@ -3,14 +3,13 @@ import json
 
 import pytest
 from django.db import connection
-from django.test import Client
 
 from listings import services
 from listings.models import Category, Listing, ListingChange
 from listings.signals import listing_changed
 from marketplace.errors import NotAllowed
 from search import service as search_service
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import UserFactory
 from tests.listings.factories import ListingFactory, active, category
 
 pytestmark = pytest.mark.django_db
@@ -24,18 +23,6 @@ def database_search(settings):
     search_service.reset_backends()
     yield
     search_service.reset_backends()
-
-
-@pytest.fixture
-def admin_user():
-    return StaffFactory(is_superuser=True)
-
-
-@pytest.fixture
-def admin_client(admin_user):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(admin_user)
-    return client
 
 
 INLINES = ("photos", "transitions", "changes")

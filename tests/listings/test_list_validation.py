@@ -27,6 +27,11 @@ SEARCH = "/api/v1/search/listings"
     ("seller", "abc"),
     ("seller", "-3"),
     ("organization", "1.5"),
+    # Beyond 64 bits neither database can compare an id: it was a 500.
+    ("organization", "1e30"),
+    ("organization", "99999999999999999999"),
+    ("seller", "99999999999999999999"),
+    ("category", "99999999999999999999"),
     ("kind", "new"),
     ("state", "lost"),
     ("ordering", "title"),

@@ -5,7 +5,6 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import include, path
-from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
@@ -169,21 +168,6 @@ def test_a_crash_outside_drf_is_500_in_the_shape_for_api_paths(db):
 
 
 # 429 ----------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def rates(settings):
-    """rates(auth="2/min", ...) overrides throttle rates for this test; DRF re-reads its settings."""
-
-    def override(**overrides):
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **overrides},
-        }
-        for scope, rate in overrides.items():
-            assert api_settings.DEFAULT_THROTTLE_RATES[scope] == rate
-
-    return override
-
 
 # Sign-in, registration and reset throttles: tests/accounts/test_throttles.py.
 

@@ -42,3 +42,10 @@ def connected(organization, *, account_id=None, transfers_active=True) -> Connec
 
 def order_for(listing, buyer=None, *, quantity=1, method=None):
     return services.checkout(buyer=buyer or UserFactory(), listing=listing, quantity=quantity, payment_method=method)
+
+
+def handed_over(buyer, *, price="500.00"):
+    """An order of a listing on sale whose item the seller has handed over to `buyer`."""
+    listing = on_sale(price=price)
+    placed = order_for(listing, buyer)
+    return services.hand_over(placed, actor=listing.seller, code=placed.handover_code)

@@ -1,22 +1,13 @@
 """The admin reads orders, payments and claims (changes go through the API's services); staff may
 process a failed Stripe event again."""
 import pytest
-from django.test import Client
 
 from orders import webhooks
 from orders.gateways import recorded
 from orders.models import WebhookEvent
-from tests.factories import UserFactory
 from tests.orders.factories import on_sale, order_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client():
-    client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.mark.parametrize("model", ["order", "webhookevent", "connectaccount", "claim", "review", "recordreview"])

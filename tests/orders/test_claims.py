@@ -14,7 +14,7 @@ from orders.models import Claim, ClaimState, Order, OrderState
 from tests.factories import UserFactory, member_of
 from tests.helpers import assert_error_shape
 from tests.listings.factories import image_bytes
-from tests.orders.factories import inspection_agency, on_sale, order_for
+from tests.orders.factories import handed_over, inspection_agency, on_sale, order_for
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +25,7 @@ def photo(name="item.jpg", seed=1):
 
 @pytest.fixture
 def order(buyer):
-    listing = on_sale(price="500.00")
-    placed = order_for(listing, buyer)
-    return services.hand_over(placed, actor=listing.seller, code=placed.handover_code)
+    return handed_over(buyer)
 
 
 @pytest.fixture

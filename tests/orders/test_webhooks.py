@@ -80,7 +80,7 @@ def test_a_body_changed_after_signing_is_refused(api, order):
 
 def test_without_a_webhook_secret_the_endpoint_is_unavailable(deliver, order, settings):
     settings.STRIPE_WEBHOOK_SECRET = ""
-    assert_error_shape(deliver(succeeded(order)), 503, "webhooks_not_configured")
+    assert_error_shape(deliver(succeeded(order)), 404, "webhooks_not_configured")
 
 
 def test_a_replayed_event_does_nothing_the_second_time(deliver, order):
