@@ -17,7 +17,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -86,24 +86,10 @@ from events.serializers import (
     SwapWantSerializer,
     TakeSerializer,
 )
+from marketplace.api.renderers import BinaryRenderer, FileView, PNGView
 from marketplace.errors import NotAllowed
 
 ID = r"\d+"
-
-
-class BinaryRenderer(BaseRenderer):
-    """For responses built as HttpResponse (PNG, iCalendar, CSV); errors still answer in JSON."""
-
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
-class PNGRenderer(BinaryRenderer):
-    media_type = "image/png"
-    format = "png"
 
 
 class ICalendarRenderer(BinaryRenderer):
@@ -114,15 +100,6 @@ class ICalendarRenderer(BinaryRenderer):
 class CSVRenderer(BinaryRenderer):
     media_type = "text/csv"
     format = "csv"
-
-
-class JSONErrorsMixin:
-    """A file endpoint's errors keep the one JSON error shape, whatever type the client asked for."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, Response):
-            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
 
 
 def _file(content, content_type, filename):
@@ -494,11 +471,10 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(SwapRingSerializer(swaps.rings_of(ring.event, request.user, everyone=True).get(pk=ring.pk)).data)
 
 
-class PassQRView(JSONErrorsMixin, APIView):
+class PassQRView(PNGView):
     """The QR code of a pass, as a PNG (its holder, the organizer's members, staff)."""
 
     permission_classes = [IsAuthenticated]
-    renderer_classes = [PNGRenderer, JSONRenderer]
 
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="No such pass")})
     def get(self, request, pk, pass_id):
@@ -509,7 +485,7 @@ class PassQRView(JSONErrorsMixin, APIView):
         return _file(attendance.qr_png(event_pass), "image/png", f"pass-{event_pass.code}.png")
 
 
-class EventCalendarView(JSONErrorsMixin, APIView):
+class EventCalendarView(FileView):
     """The event as an iCalendar file (.ics), for anyone who may see the event."""
 
     permission_classes = [AllowAny]
@@ -521,7 +497,7 @@ class EventCalendarView(JSONErrorsMixin, APIView):
         return _file(calendar.render([event], name=event.title), "text/calendar; charset=utf-8", f"event-{event.pk}.ics")
 
 
-class OrganizationCalendarView(JSONErrorsMixin, APIView):
+class OrganizationCalendarView(FileView):
     """An organization's events (published, ongoing, finished and cancelled ones) as an iCalendar feed."""
 
     permission_classes = [AllowAny]
@@ -538,7 +514,7 @@ class OrganizationCalendarView(JSONErrorsMixin, APIView):
                      f"organization-{organization.pk}-events.ics")
 
 
-class ShareDayReportCSVView(JSONErrorsMixin, APIView):
+class ShareDayReportCSVView(FileView):
     """A share day's exchanges as CSV, one line per book (organizer, staff)."""
 
     permission_classes = [IsAuthenticated]

@@ -1,8 +1,8 @@
 import pytest
 
-from accounts.models import OrganizationKind, Role
+from accounts.models import Role
 from tests.events.factories import CommunityFactory, SchoolFactory, member
-from tests.factories import OrganizationFactory, UserFactory
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -42,7 +42,3 @@ def school(db):
 def school_admin(school):
     return member(school, Role.ADMIN)
 
-
-@pytest.fixture
-def merchant(db):
-    return OrganizationFactory(kind=OrganizationKind.MERCHANT)
