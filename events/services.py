@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import OrganizationKind
 from events import audit, lottery
@@ -34,17 +35,23 @@ from events.models import (
 from events.permissions import require_can_organize_events, require_organizer
 from marketplace.errors import Conflict, DomainError
 from marketplace.i18n import localized
+from marketplace.transitions import StateMachine, lock
 from notifications.services import notify
 
 S = EventState
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.DRAFT: frozenset({S.PUBLISHED}),
-    S.PUBLISHED: frozenset({S.ONGOING, S.CANCELLED}),
-    S.ONGOING: frozenset({S.FINISHED}),
-    S.FINISHED: frozenset(),
-    S.CANCELLED: frozenset(),
-}
+MACHINE = StateMachine(
+    field="state",
+    choices=EventState,
+    moves={
+        S.DRAFT: frozenset({S.PUBLISHED}),
+        S.PUBLISHED: frozenset({S.ONGOING, S.CANCELLED}),
+        S.ONGOING: frozenset({S.FINISHED}),
+        S.FINISHED: frozenset(),
+        S.CANCELLED: frozenset(),
+    },
+    refusal=gettext_lazy("An event that is %(current)s cannot become %(target)s."),
+)
 
 # An organizer may open the doors this long before the announced start.
 EARLY_START = timedelta(hours=2)
@@ -80,7 +87,9 @@ def notification_context(event, **extra) -> dict:
 
 
 def lock_event(event) -> Event:
-    return Event.objects.select_for_update(of=("self",)).select_related("organization").get(pk=event.pk)
+    """The event's row, locked until the transaction ends (only its own row: the organization stays
+    free); an event another request deleted meanwhile (a draft) is a 404."""
+    return lock(Event.objects.select_related("organization"), event.pk, of=("self",))
 
 
 def _label(state) -> str:
@@ -198,21 +207,18 @@ def delete_draft(event, *, actor) -> None:
 # --- the lifecycle ------------------------------------------------------------------------------
 
 def _transition(event, to_state, *, actor, reason="", fields=()) -> Event:
-    """Move a locked event and write its audit record."""
-    from_state = event.state
-    if to_state not in TRANSITIONS[from_state]:
-        raise Conflict(
-            _("An event that is %(current)s cannot become %(target)s.")
-            % {"current": _label(from_state), "target": _label(to_state)},
-            code="invalid_transition",
-        )
-    event.state = to_state
-    event.state_changed_at = timezone.now()
-    event.sequence += 1
-    event.save(update_fields=sorted({"state", "state_changed_at", "sequence", "updated_at", *fields}))
-    audit.record(organization_id=event.organization_id, event_id=event.pk, actor=actor, subject="event",
-                 subject_id=event.pk, action=to_state, from_state=from_state, to_state=to_state, reason=reason)
-    return event
+    """Move a locked event through MACHINE (409 `invalid_transition` otherwise) with its audit record;
+    `fields` are other fields the caller already set on the event."""
+    now = timezone.now()
+    changes = {name: getattr(event, name) for name in fields}
+    changes.update(state_changed_at=now, sequence=event.sequence + 1, updated_at=now)
+    return MACHINE.apply(
+        event, to_state, changes=changes,
+        audit=lambda from_state: audit.record(
+            organization_id=event.organization_id, event_id=event.pk, actor=actor, subject="event",
+            subject_id=event.pk, action=to_state, from_state=from_state, to_state=to_state, reason=reason,
+        ),
+    )
 
 
 def _authorize(event, actor) -> None:

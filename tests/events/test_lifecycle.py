@@ -7,7 +7,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import OrganizationKind, Role, VerificationStatus
+from events import services
 from events.models import Event, EventAuditRecord, Rsvp
+from marketplace.errors import NotFound
 from notifications.models import Notification
 from tests.events.factories import EventFactory, event_payload, member, published, with_stalls
 from tests.factories import OrganizationFactory, UserFactory
@@ -169,6 +171,15 @@ def test_only_drafts_are_deleted(client_for, organizer, community):
     draft, live = EventFactory(organization=community), published(organization=community)
     assert client_for(organizer).delete(f"/api/v1/events/{draft.pk}/").status_code == 204
     assert_error_shape(client_for(organizer).delete(f"/api/v1/events/{live.pk}/"), 409, "not_a_draft")
+
+
+def test_a_draft_deleted_by_another_request_is_not_found_when_it_is_published(organizer, community):
+    """The view found the draft; before the publish locks it, another request deletes it: a 404, never a 500."""
+    draft = with_stalls(EventFactory(organization=community), 2)
+    services.delete_draft(Event.objects.get(pk=draft.pk), actor=organizer)
+    with pytest.raises(NotFound):
+        services.publish_event(draft, actor=organizer)
+    assert not EventAuditRecord.objects.filter(event_id=draft.pk, action="published").exists()
 
 
 def test_titles_follow_the_request_language(api, community):
