@@ -24,6 +24,7 @@ from events.models import (
     LIVE_STATUSES,
     BookingMode,
     BookingStatus,
+    EventAuditRecord,
     EventListing,
     EventState,
     Stall,
@@ -323,8 +324,6 @@ def lottery_result(event) -> dict:
     if event.lottery_drawn_at is None:
         result["requests"] = StallBooking.objects.filter(event=event, status=B.REQUESTED).count()
         return result
-    from events.models import EventAuditRecord
-
     draw = EventAuditRecord.objects.get(event=event, subject="lottery", action="draw").detail
     result["seed"] = event.lottery_seed
     result["requests"] = len(draw["order"])
