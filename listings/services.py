@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.permissions import has_org_role
-from listings import deals, eligibility, lifecycle, tasks
+from listings import deals, eligibility, lifecycle, stock, tasks
 from listings.attributes import validate_attributes
 from listings.models import (
     Category,
@@ -185,8 +185,11 @@ def update_listing(listing, *, actor, by_staff=False, **changes) -> Listing:
     if changes.keys() & {"price", "deal", "swap_wanted"}:
         deals.check(changes.get("deal", listing.deal), changes.get("price", listing.price),
                     changes.get("swap_wanted", listing.swap_wanted))
+    units_held = 0
     if "quantity" in changes:
         _check_quantity(listing.organization, changes["quantity"])
+        units_held = stock.check_quantity(listing, changes["quantity"])
+    old_quantity = listing.quantity
     if "handover_options" in changes:
         changes["handover_options"] = _check_handover(list(changes["handover_options"]))
     for name in ("latitude", "longitude"):
@@ -218,6 +221,9 @@ def update_listing(listing, *, actor, by_staff=False, **changes) -> Listing:
     ListingChange.objects.bulk_create(history)
     listing.save(update_fields=sorted({*changed, "updated_at"}))
     _changed(listing, changed)
+    if "quantity" in changed:
+        listing = stock.requantified(listing, old_quantity, held=units_held,
+                                     reason=_("The seller changed the quantity."))
     # A fix made while suspended (e.g. fewer items than failed units) lifts that source's suspension.
     for source in [source for source in eligibility.enforced_sources() if source in listing.suspension_sources]:
         listing = lifecycle.reevaluate(listing, source)
