@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from listings.models import MAX_PRICE, Listing, ListingKind, ListingState
+from listings.models import MAX_PRICE, Deal, Listing, ListingKind, ListingState
 from listings.selectors import category_map, descendant_ids
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
@@ -102,6 +102,7 @@ def _price(lookup):
 class ListingFilter(filters.FilterSet):
     category = CategoryFilter(label=_("Category id or slug (and every category below it)"))
     kind = filters.ChoiceFilter(choices=ListingKind.choices)
+    deal = filters.ChoiceFilter(choices=Deal.choices)
     grade = filters.CharFilter(field_name="grade_code", max_length=16, label=_("Effective grade code"))
     min_price = _price("gte")
     max_price = _price("lte")
@@ -116,7 +117,7 @@ class ListingFilter(filters.FilterSet):
 
     class Meta:
         model = Listing
-        fields = ["kind", "city", "district", "negotiable"]
+        fields = ["kind", "deal", "city", "district", "negotiable"]
         form = ListingFilterForm
 
     def filter_seller(self, queryset, name, value):

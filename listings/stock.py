@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
-from listings import lifecycle
+from listings import deals, lifecycle
 from listings.eligibility import ORDER
 from listings.models import Listing, ListingState
 from listings.signals import listing_changed
@@ -82,6 +82,10 @@ def reserve(listing, units: int, *, held: int, reason: str) -> Listing:
         )
     if listing.state != S.ACTIVE:
         raise Conflict(_("This listing is not on sale."), code="listing_not_on_sale")
+    if not deals.takes_payment(listing):
+        # Giveaways and swaps change hands without payment (listings.deals): never through checkout.
+        raise Conflict(_("This item is given away or offered for swap: contact the seller instead of paying."),
+                       code="not_for_payment")
     free = free_units(listing, held=held)
     if units > free:
         raise Conflict(

@@ -56,8 +56,8 @@ def test_cards_keep_the_ranking_and_carry_what_a_card_shows(indexed, api):
     cards = body["results"]
     assert [card["id"] for card in cards][0] == indexed.id("a-charger")
     card = cards[0]
-    assert set(card) == {"id", "title", "price", "city", "district", "grade", "kind", "cover_thumbnail_url",
-                         "highlights", "distance_km"}
+    assert set(card) == {"id", "title", "price", "city", "district", "grade", "kind", "deal", "cover_thumbnail_url",
+                         "highlights", "distance_km", "stall"}
     assert card["price"] == "60.00" and card["kind"] == "second_hand" and card["grade"] == "A"
     assert card["cover_thumbnail_url"].startswith("http://testserver/")
     assert card["highlights"]["title"] == ["苹果原装<em>充电器</em> 20W 快充头"]

@@ -140,8 +140,7 @@ class PostgreSQLSearchBackend(DatabaseSearchBackend):
 
     def _search(self, query, groups, typo_words) -> SearchResults:
         tables, clauses, score, distance = self._statement_parts(query, groups, typo_words)
-        radius = query.near is not None and query.radius_km is not None
-        if groups or radius:
+        if groups or query.filters_beyond_cells:
             return self._search_one_pass(query, groups, tables, clauses, score, distance)
         return self._search_without_words(query, tables, clauses, where(clauses), self._order(query, False),
                                           distance)
