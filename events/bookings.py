@@ -5,7 +5,8 @@ are decided one at a time; the partial unique indexes on StallBooking (one holde
 live booking per person) would refuse a double booking even if a path forgot the lock.
 
     first come:  request_stall -> confirmed (a stall was free)  | waitlisted (none was) | 409
-    lottery:     request_stall -> requested ... draw_lottery -> confirmed | waitlisted (draw order)
+    lottery:     request_stall -> requested ... draw_lottery -> confirmed | waitlisted (draw order);
+                 after the draw (a window the organizer reopened) requests are first come
     waitlist:    a holding booking is cancelled (or an offer lapses) -> the first waitlisted person
                  is offered the stall until a deadline -> confirm_offer -> confirmed
                                                         -> deadline passes -> lapsed, next one offered
@@ -57,6 +58,17 @@ def _next_queue_position(event) -> int:
     return (last or 0) + 1
 
 
+def _is_open(event) -> bool:
+    return event.state in (EventState.PUBLISHED, EventState.ONGOING)
+
+
+def _require_open(event) -> None:
+    """Bookings change only while the event is published or on (not once finished or cancelled)."""
+    if not _is_open(event):
+        raise Conflict(_("Bookings of a %(state)s event no longer change.") % {"state": EventState(event.state).label},
+                       code="event_closed")
+
+
 def _save_new(booking) -> StallBooking:
     """Insert under a savepoint: should two requests ever get past the event lock together, the
     unique indexes refuse the second and it becomes a clear 409."""
@@ -105,7 +117,9 @@ def request_stall(event, *, actor, stall_number=None, join_waitlist=True, note="
             raise DomainError(_("This event has no stall %(number)s.") % {"number": stall_number},
                               code="no_such_stall", field="stall")
     booking = StallBooking(event=event, holder=actor, note=note)
-    if event.booking_mode == BookingMode.LOTTERY:
+    # Once drawn, the lottery is over: a request the organizer lets in later (a window reopened)
+    # is first come, first served among what the draw left, never a request no draw will reach.
+    if event.booking_mode == BookingMode.LOTTERY and event.lottery_drawn_at is None:
         booking.status, booking.preferred_stall = B.REQUESTED, stall
         _save_new(booking)
     elif stall is not None and _is_held(stall):
@@ -201,9 +215,7 @@ def cancel_booking(booking, *, actor, reason="") -> StallBooking:
     if booking.status not in LIVE_STATUSES:
         raise Conflict(_("This booking is already %(status)s.") % {"status": B(booking.status).label},
                        code="booking_closed")
-    if event.state not in (EventState.PUBLISHED, EventState.ONGOING):
-        raise Conflict(_("Bookings of a %(state)s event no longer change.") % {"state": EventState(event.state).label},
-                       code="event_closed")
+    _require_open(event)
     reason = (reason or "").strip()
     if not is_holder and not reason:
         raise DomainError(_("Say why you cancel this booking: the holder is told."), code="reason_required",
@@ -225,6 +237,7 @@ def confirm_offer(booking, *, actor) -> StallBooking:
         raise NotAllowed(_("Only the person offered this stall may confirm it."))
     if booking.status != B.OFFERED:
         raise Conflict(_("There is no stall offer to confirm on this booking."), code="no_offer")
+    _require_open(event)
     if booking.offer_expires_at <= timezone.now():
         raise Conflict(_("The offer ran out at %(time)s.") % {"time": local_time(event, booking.offer_expires_at)},
                        code="offer_expired")
@@ -252,7 +265,8 @@ def lapse_offer(booking, *, now=None) -> StallBooking | None:
     stall = booking.stall
     _release(booking, to_status=B.LAPSED, actor=None, reason=_("Not confirmed in time"), action="lapse")
     notify(booking.holder, "stall_offer_lapsed", notification_context(event, stall=stall.number))
-    _promote_next(event, stall, actor=None, now=now)
+    if _is_open(event):  # a cancelled or finished event offers its stalls to nobody
+        _promote_next(event, stall, actor=None, now=now)
     return booking
 
 

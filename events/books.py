@@ -56,13 +56,16 @@ RECORD_FIELDS = ("title", "author", "edition", "publisher", "subject", "school_g
 
 def prefill(isbn: str) -> dict | None:
     """What the project already knows about `isbn` (an ISBN-13): the first giver's description,
-    else the newest listing carrying that ISBN; None when it was never seen."""
+    else the newest public listing carrying that ISBN; None when it was never seen."""
     record = BookRecord.objects.filter(isbn=isbn).first()
     if record is not None:
         return {"isbn": isbn, "source": "book_record", **{name: getattr(record, name) for name in RECORD_FIELDS}}
     from listings.models import Listing
+    from listings.selectors import PUBLIC_STATES
 
-    listing = Listing.objects.filter(attributes__isbn=isbn).order_by("-id").only("title", "attributes").first()
+    # Only what anyone may read already: a draft or a withdrawn listing tells nobody anything.
+    listing = (Listing.objects.filter(attributes__isbn=isbn, state__in=PUBLIC_STATES).order_by("-id")
+               .only("title", "attributes").first())
     if listing is None:
         return None
     attributes = listing.attributes or {}

@@ -10,6 +10,7 @@ from events import audit
 from events.models import BookingStatus, EventListing, EventState, StallBooking
 from events.permissions import can_organize
 from events.services import lock_event
+from listings.filters import MAX_ID
 from listings.models import Listing, ListingState
 from listings.permissions import can_manage
 from marketplace.errors import Conflict, DomainError, NotAllowed
@@ -48,8 +49,10 @@ def attach_listing(event, *, actor, listing_id) -> EventListing:
 def detach_listing(event, *, actor, listing_id) -> None:
     """The stall holder (or the organizer) takes a listing off the stall."""
     event = lock_event(event)
-    link = EventListing.objects.select_related("booking").filter(event=event, listing_id=listing_id).first()
-    if link is None:
+    # An id beyond 64 bits names no listing (and SQLite cannot even bind it).
+    link = listing_id <= MAX_ID and EventListing.objects.select_related("booking").filter(
+        event=event, listing_id=listing_id).first()
+    if not link:
         raise DomainError(_("This listing is not at this event."), code="not_attached", field="listing")
     if link.booking.holder_id != actor.pk and not can_organize(actor, event.organization):
         raise NotAllowed(_("Only the stall holder or the organizer may take a listing off the stall."))

@@ -1,8 +1,9 @@
 """Who may see and do what with events, corners and book swaps.
 
     organizer      an admin (or owner) of the organizing organization: manages the event
-    crew           any member of the organizing organization: scans passes, sees arrivals
-    member         a member of the organization: sees members-only events
+    crew           a member of the organizing organization who runs the door: scans passes, sees
+                   arrivals (at a school: teachers and staff, not students, who take part)
+    member         a member of the organization: sees members-only events and drafts
     campus member  a student or teacher of a school: takes part in its book swaps and corners
     staff          sees everything, changes nothing here (organizers run their events)
 """
@@ -34,8 +35,15 @@ def require_organizer(user, organization) -> None:
         raise NotAllowed(_("Only administrators of %(org)s may do this.") % {"org": organization.name})
 
 
-def is_crew(user, organization) -> bool:
+def is_member(user, organization) -> bool:
     return has_org_role(user, organization, Role.MEMBER)
+
+
+def is_crew(user, organization) -> bool:
+    """Checks people in. At a school every student is a member; students take part, they do not
+    check their schoolmates (or the public at a school's flea market) in."""
+    membership = membership_of(user, organization)
+    return is_member(user, organization) and membership.campus_role != CampusRole.STUDENT
 
 
 def require_crew(user, organization) -> None:
@@ -98,7 +106,7 @@ def visible_events_filter(user) -> Q:
 def can_see_event(user, event) -> bool:
     from events.models import EventState, Visibility
 
-    if is_staff(user) or is_crew(user, event.organization_id):
+    if is_staff(user) or is_member(user, event.organization_id):
         return True
     return event.state != EventState.DRAFT and event.visibility == Visibility.PUBLIC
 

@@ -166,6 +166,8 @@ def update_event(event, *, actor, **changes) -> Event:
     if event.state not in EDITABLE_STATES:
         raise Conflict(_("A %(state)s event can no longer be edited.") % {"state": _label(event.state)},
                        code="not_editable")
+    if changes.get("kind", event.kind) == EventKind.BOOK_SWAP:
+        changes["visibility"] = Visibility.MEMBERS  # as create_event: share days are for the school's own
     changed = {name for name, value in changes.items() if getattr(event, name) != value}
     fixed = sorted(changed & FIXED_AFTER_PUBLISH) if event.state != S.DRAFT else []
     if fixed:

@@ -42,7 +42,7 @@ from events.permissions import (
     campus_organization_ids,
     can_organize,
     is_campus_member,
-    is_crew,
+    is_member,
     is_staff,
     require_campus_member,
     require_crew,
@@ -472,7 +472,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 
 class PassQRView(PNGView):
-    """The QR code of a pass, as a PNG (its holder, the organizer's members, staff)."""
+    """The QR code of a pass, as a PNG (its holder, staff). The door checks passes in by their
+    code, so nobody else needs the image of someone's pass."""
 
     permission_classes = [IsAuthenticated]
 
@@ -480,7 +481,7 @@ class PassQRView(PNGView):
     def get(self, request, pk, pass_id):
         event = visible_event(request, pk)
         event_pass = get_object_or_404(EventPass, pk=pass_id, event=event)
-        if event_pass.holder_id != request.user.pk and not (is_crew(request.user, event.organization) or is_staff(request.user)):
+        if event_pass.holder_id != request.user.pk and not is_staff(request.user):
             raise NotAllowed(_("Only the holder of this pass may show it."))
         return _file(attendance.qr_png(event_pass), "image/png", f"pass-{event_pass.code}.png")
 
@@ -506,12 +507,19 @@ class OrganizationCalendarView(FileView):
     @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="No such organization")})
     def get(self, request, organization_id):
         organization = get_object_or_404(Organization, pk=organization_id)
-        if not organization.is_verified and not (is_crew(request.user, organization) or is_staff(request.user)):
+        if not organization.is_verified and not (is_member(request.user, organization) or is_staff(request.user)):
             raise NotAllowed(_("This organization is not verified yet."))
         events = (selectors.visible_events(request.user).filter(organization=organization)
                   .exclude(state=EventState.DRAFT).select_related("organization").order_by("starts_at", "id"))
         return _file(calendar.render(events, name=organization.name), "text/calendar; charset=utf-8",
                      f"organization-{organization.pk}-events.ics")
+
+
+def _spreadsheet_safe(value) -> str:
+    """Text people typed (titles, names) never runs as a formula when the organizer opens the CSV
+    in a spreadsheet: a leading = + - @ (or tab, carriage return) is quoted with an apostrophe."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 class ShareDayReportCSVView(FileView):
@@ -529,8 +537,9 @@ class ShareDayReportCSVView(FileView):
         writer = csv.writer(buffer)
         writer.writerow(["mode", "isbn", "title", "subject", "school_grade", "grade", "giver", "receiver", "at"])
         for row in selectors.share_day_exchanges(event):
-            writer.writerow([row["mode"], row["isbn"], row["title"], row["subject"], row["school_grade"],
-                             row["condition"], row["giver"], row["receiver"], row["at"].isoformat() if row["at"] else ""])
+            writer.writerow([_spreadsheet_safe(value) for value in (
+                row["mode"], row["isbn"], row["title"], row["subject"], row["school_grade"], row["condition"],
+                row["giver"], row["receiver"], row["at"].isoformat() if row["at"] else "")])
         # A byte-order mark so that spreadsheet programs read the Chinese as UTF-8.
         return _file("\ufeff" + buffer.getvalue(), "text/csv; charset=utf-8", f"share-day-{event.pk}.csv")
 
@@ -649,7 +658,7 @@ class CreditAccountView(APIView):
         if member_id not in (None, "", str(request.user.pk)):
             if not (books.can_keep_corner(request.user, organization) or is_staff(request.user)):
                 raise NotAllowed(_("Only the school's teachers and administrators see others' credits."))
-            if not (member_id.isdigit() and int(member_id) <= MAX_ID):
+            if not (member_id.isascii() and member_id.isdigit() and int(member_id) <= MAX_ID):
                 raise ValidationError({"member": [_("A user id.")]})
             member = get_object_or_404(User, pk=int(member_id))
         elif not (is_campus_member(request.user, organization) or is_staff(request.user)):

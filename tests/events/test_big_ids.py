@@ -23,6 +23,7 @@ def test_huge_ids_in_nested_paths_and_bodies_are_4xx(client_for, community):
     client = client_for(UserFactory())
     assert client.post(f"/api/v1/events/{event.pk}/bookings/{HUGE}/cancel", {}, format="json").status_code == 404
     assert client.get(f"/api/v1/events/{event.pk}/passes/{HUGE}/qr.png").status_code == 404
+    assert client.delete(f"/api/v1/events/{event.pk}/listings/{HUGE}").status_code == 400
     assert client.post(f"/api/v1/events/{event.pk}/listings", {"listing": int(HUGE)}, format="json").status_code == 400
     assert client.post(f"/api/v1/events/{event.pk}/bookings", {"stall": int(HUGE)}, format="json").status_code == 400
     assert client.get("/api/v1/events/", {"organization": HUGE}).status_code == 400
@@ -33,3 +34,5 @@ def test_huge_ids_in_query_parameters_are_400(client_for, school):
     pupil, keeper = student(school), teacher(school)
     assert client_for(pupil).get("/api/v1/events/corners/", {"organization": HUGE}).status_code == 400
     assert client_for(keeper).get(f"/api/v1/events/credits/{school.pk}", {"member": HUGE}).status_code == 400
+    # Digits that are not ASCII pass str.isdigit() but not int(): still a 400.
+    assert client_for(keeper).get(f"/api/v1/events/credits/{school.pk}", {"member": "²"}).status_code == 400

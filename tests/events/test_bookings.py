@@ -170,3 +170,22 @@ def test_book_swap_days_have_no_stalls(client_for, school, school_admin):
     assert_error_shape(book(client_for, student(school), event), 400, "no_stalls_for_kind")
     assert_error_shape(client_for(school_admin).put(f"/api/v1/events/{event.pk}/stalls", {"stalls": []}, format="json"),
                        400, "no_stalls_for_kind")
+
+
+def test_after_the_event_is_cancelled_an_offer_can_neither_be_confirmed_nor_passed_on(client_for, community,
+                                                                                       organizer):
+    event = published(stalls=1, organization=community)
+    holder, first, second = UserFactory(), UserFactory(), UserFactory()
+    booking_id = book(client_for, holder, event).json()["id"]
+    book(client_for, first, event)
+    book(client_for, second, event)
+    client_for(holder).post(f"/api/v1/events/{event.pk}/bookings/{booking_id}/cancel", {}, format="json")
+    offer = StallBooking.objects.get(holder=first)
+    cancelled = client_for(organizer).post(f"/api/v1/events/{event.pk}/cancel", {"reason": "暴雨预警"}, format="json")
+    assert cancelled.status_code == 200, cancelled.content
+
+    assert_error_shape(client_for(first).post(f"/api/v1/events/{event.pk}/bookings/{offer.pk}/confirm"), 409,
+                       "event_closed")
+    assert not EventPass.objects.filter(booking=offer, revoked_at__isnull=True).exists()
+    assert bookings.expire_stall_offers(now=offer.offer_expires_at + timedelta(seconds=1)) == 1
+    assert StallBooking.objects.get(holder=second).status == BookingStatus.WAITLISTED  # nobody offered

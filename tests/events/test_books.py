@@ -6,10 +6,12 @@ from hypothesis import strategies as st
 from accounts.models import Role
 from events import books
 from events.models import AppendOnly, BookRecord, CopyStatus, CreditEntry
+from listings.models import ListingState
 from marketplace.errors import Conflict, DomainError
 from tests.events.factories import CornerFactory, SchoolFactory, member, share_day, student, teacher
 from tests.factories import UserFactory
 from tests.helpers import assert_error_shape
+from tests.listings.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +54,27 @@ def test_lookup_of_an_unknown_isbn_and_of_a_bad_one(client_for):
     assert_error_shape(client_for(UserFactory()).get("/api/v1/events/books/lookup", {"isbn": "9787536692931"}), 400,
                        "invalid_isbn")
     assert client_for(None).get("/api/v1/events/books/lookup", {"isbn": "9787536692930"}).status_code == 401
+
+
+@pytest.mark.parametrize("state, known", [
+    (ListingState.ACTIVE, True), (ListingState.SOLD, True), (ListingState.DRAFT, False),
+    (ListingState.WITHDRAWN, False), (ListingState.SUSPENDED, False),
+])
+def test_lookup_prefills_from_public_listings_only(client_for, state, known):
+    ListingFactory(state=state, title="线性代数 第六版", attributes={"isbn": "9787040396638", "author": "同济"})
+    body = client_for(UserFactory()).get("/api/v1/events/books/lookup", {"isbn": "9787040396638"}).json()
+    assert body["known"] is known
+    assert (body["title"] == "线性代数 第六版") is known
+
+
+@pytest.mark.parametrize("typed, written", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+86 138", "'+86 138"), ("-1", "'-1"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("高等数学", "高等数学"), ("9787040396638", "9787040396638"), ("", ""),
+])
+def test_text_people_typed_never_runs_as_a_spreadsheet_formula(typed, written):
+    from events.views import _spreadsheet_safe
+
+    assert _spreadsheet_safe(typed) == written
 
 
 def test_a_new_isbn_needs_a_title():

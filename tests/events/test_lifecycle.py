@@ -11,7 +11,7 @@ from events import services
 from events.models import Event, EventAuditRecord, Rsvp
 from marketplace.errors import NotFound
 from notifications.models import Notification
-from tests.events.factories import EventFactory, event_payload, member, published, with_stalls
+from tests.events.factories import EventFactory, SchoolFactory, event_payload, member, published, with_stalls
 from tests.factories import OrganizationFactory, UserFactory
 from tests.helpers import assert_error_shape
 
@@ -200,3 +200,13 @@ def test_people_are_told_in_their_own_language(client_for, organizer, community)
     chinese_client.force_authenticate(chinese)
     refused = chinese_client.post(f"/api/v1/events/{event.pk}/rsvp", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert refused.json()["detail"] == "只有已发布或正在进行的活动才能报名参加。"
+
+
+def test_a_draft_turned_into_a_share_day_is_for_the_schools_members_as_when_created_so(client_for):
+    school = SchoolFactory()
+    admin = member(school, Role.ADMIN)
+    draft = EventFactory(organization=school, visibility="public")
+    response = client_for(admin).patch(f"/api/v1/events/{draft.pk}/", {"kind": "book_swap"}, format="json")
+    assert response.status_code == 200, response.content
+    draft.refresh_from_db()
+    assert (draft.kind, draft.visibility) == ("book_swap", "members")

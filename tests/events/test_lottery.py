@@ -107,3 +107,19 @@ def test_the_platform_draws_when_the_window_has_closed(client_for, community):
     assert event.lottery_drawn_at is not None
     assert StallBooking.objects.filter(event=event, status=BookingStatus.CONFIRMED).count() == 1
     assert StallBooking.objects.filter(event=event, status=BookingStatus.WAITLISTED).count() == 2
+
+
+def test_after_the_draw_a_reopened_window_books_first_come_never_a_request_no_draw_reaches(client_for, community,
+                                                                                          organizer):
+    event = lottery_market(community, stalls=2)
+    client_for(UserFactory()).post(f"/api/v1/events/{event.pk}/bookings", {}, format="json")
+    close_window(event)
+    bookings.draw_lottery(event, actor=organizer)
+    reopened = client_for(organizer).patch(f"/api/v1/events/{event.pk}/", {
+        "registration_closes_at": (event.starts_at - timedelta(hours=1)).isoformat()}, format="json")
+    assert reopened.status_code == 200, reopened.content
+
+    late, later = UserFactory(), UserFactory()
+    assert client_for(late).post(f"/api/v1/events/{event.pk}/bookings", {}, format="json").json()["status"] == "confirmed"
+    assert client_for(later).post(f"/api/v1/events/{event.pk}/bookings", {}, format="json").json()["status"] == "waitlisted"
+    assert not StallBooking.objects.filter(event=event, status=BookingStatus.REQUESTED).exists()
