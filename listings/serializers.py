@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from accounts.models import Organization
 from grading.models import AssessmentSource
+from listings import extras
 from listings.models import (
     MAX_PRICE,
     Category,
@@ -168,6 +169,12 @@ class ListingDetailSerializer(ListingCardSerializer):
             "suspension_reason", "suspension_sources",
         ]
         read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for extra in extras.registered():  # e.g. the seller's record, from orders
+            fields[extra.name] = extras.field_for(extra)
+        return fields
 
     def _insider(self, listing) -> bool:
         request = self.context.get("request")

@@ -7,13 +7,17 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders and payments")
 
     def ready(self):
-        from listings import eligibility, stock
+        from listings import eligibility, extras, stock
         from orders import notifications  # noqa: F401  (registers notification kinds)
+        from orders.record import records_for_listings
         from orders.rules import seller_record_problems
+        from orders.serializers import SellerRecordSerializer
         from orders.services import held_units
 
         # Unpaid checkouts hold units: a seller cannot lower the quantity below them.
         stock.register_holder(held_units)
+        # A buyer sees the seller's record on the listing's page.
+        extras.register("seller_record", load=records_for_listings, serializer=SellerRecordSerializer)
 
         # A publishing rule: it holds new listings back, it takes nothing off sale.
         eligibility.register("seller_record", source=eligibility.PUBLISHING, check=seller_record_problems,

@@ -125,3 +125,21 @@ def test_the_record_reads_sales_only_once_they_reached_the_buyer(seller):
     assert record.seller_record(seller=seller).handed_over_sales == 1
     assert Order.objects.get(pk=order.pk).state == OrderState.HANDED_OVER
     assert order.transitions.last().actor_role == ActorRole.SELLER
+
+
+def test_a_listings_page_shows_whoever_sells_it_and_their_record(seller, client_for, api):
+    sold(seller)
+    sold(seller, upheld=True)
+    mine = on_sale(seller=seller)
+    body = api.get(f"/api/v1/listings/{mine.pk}/").json()
+    assert body["seller_record"] == api.get(f"/api/v1/listings/{mine.pk}/seller-record").json()
+    assert (body["seller_record"]["completed_sales"], body["seller_record"]["upheld_claims"]) == (1, 1)
+
+    organization = shop()
+    sold(organization=organization)
+    theirs = on_sale(organization=organization)
+    record_of_shop = api.get(f"/api/v1/listings/{theirs.pk}/").json()["seller_record"]
+    assert record_of_shop["completed_sales"] == 1 and record_of_shop["upheld_claims"] == 0
+    # The seller's own view after a change carries it too.
+    edited = client_for(seller).patch(f"/api/v1/listings/{mine.pk}/", {"title": "九成新 电饭煲"})
+    assert edited.json()["seller_record"]["completed_sales"] == 1
