@@ -28,17 +28,16 @@ from search.text import normalize
 # Facet values compare case-insensitively (city "Guangzhou" == "guangzhou").
 lowercase = normalizer("lowercase", filter=["lowercase"])
 
-# Searched fields and their weights: title, identifiers and the own category name rank a
-# listing above one that only mentions the word in its description (as the database backend's
-# tsvector weights A and B do).
-TEXT_FIELDS = {"title_tokens": 4.0, "identifiers": 4.0, "category_tokens": 4.0, "body_tokens": 1.0}
+# Searched fields and their weights: title and identifiers, then what the listing is (its category
+# and kind), far above a mention in the description (as the database backend's tsvector weights).
+TEXT_FIELDS = {"title_tokens": 4.0, "identifiers": 4.0, "category_tokens": 3.0, "body_tokens": 0.4}
 # Completion weights are 32-bit integers: minutes since 2020 fit for four thousand years.
 MAX_WEIGHT = 2**31 - 1
 RECENCY_EPOCH_MINUTES = 26_297_280  # 2020-01-01T00:00Z
 SOURCE_FIELDS = (
     "id", "title", "description", "title_normalized", "title_tokens", "body_tokens", "identifiers",
-    "category_tokens", "category_ids", "category_name", "kind", "grade_code", "price_fen", "city", "district",
-    "certified", "inspected", "state",
+    "category_tokens", "category_ids", "category_name", "kind", "grade_code", "condition", "accessory", "price_fen",
+    "city", "district", "certified", "inspected", "state",
 )
 
 
@@ -80,6 +79,8 @@ def document_class() -> type[Document]:
         category_name = Keyword(normalizer=lowercase)
         kind = Keyword(normalizer=lowercase, fields={"raw": Keyword()})
         grade_code = Keyword(normalizer=lowercase, fields={"raw": Keyword()})
+        condition = Keyword()
+        accessory = Boolean()
         price_fen = Long()
         city = Keyword(normalizer=lowercase, fields={"raw": Keyword()})
         district = Keyword(normalizer=lowercase)
@@ -136,6 +137,8 @@ def _recency(document: dict) -> int:
 def to_source(document: dict) -> dict:
     """A search.documents dict as the _source of our mapping."""
     source = {key: document[key] for key in SOURCE_FIELDS if key in document}
+    if not source.get("condition"):
+        source.pop("condition", None)  # no condition level: no facet value
     location = document.get("location")
     if location is not None:
         source["location"] = {"lat": float(location[0]), "lon": float(location[1])}
