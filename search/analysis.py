@@ -63,18 +63,19 @@ NEGATION_BEFORE = frozenset({
 })
 NEGATION_AFTER = frozenset({
     "已出", "已送", "已卖", "已售", "已出售", "另售", "另拍", "单独拍", "不送", "不带", "不含", "不包括", "不包含",
-    "卖了", "出了", "卖掉", "送人", "已送人", "没了", "丢了", "不要了", "不出", "自留", "另购", "需另购",
+    "卖了", "出了", "卖掉", "出掉", "卖出", "已卖出", "送人", "已送人", "没了", "没有", "没有了", "不在了", "丢了",
+    "不要了", "不出", "自留", "另购", "需另购",
 })
 # Cues of two words (jieba splits them): (first, second).
 NEGATION_BEFORE_PAIRS = frozenset({("不", "含"), ("不", "带"), ("不", "配"), ("不", "送"), ("没", "有"), ("不", "包括")})
 NEGATION_AFTER_PAIRS = frozenset({
     ("已", "出"), ("已", "送"), ("已", "卖"), ("已经", "卖"), ("已经", "出"), ("已经", "送"), ("另", "售"),
     ("另", "拍"), ("不", "含"), ("不", "带"), ("not", "includ"), ("sold", "separ"), ("sell", "separ"),
-    ("alreadi", "sold"), ("not", "for"), ("sold", "out"),
+    ("alreadi", "sold"), ("sold", "alreadi"), ("been", "sold"), ("not", "for"), ("sold", "out"),
 })
 PASSING_BEFORE = frozenset({
     "送", "赠", "赠送", "附送", "附赠", "附", "附带", "配", "带", "含", "加送", "外加", "再送", "适用", "适用于", "适配",
-    "兼容", "用于", "可放", "可装", "投屏", "投屏到", "可投屏", "搭配", "可连", "送给", "另送",
+    "兼容", "用于", "可放", "可装", "投屏", "投屏到", "可投屏", "搭配", "配合", "可连", "送给", "另送",
     "for", "fit", "compat", "with", "includ", "plus",
 })
 PASSING_AFTER = frozenset({"includ", "另送", "赠品", "送的", "通用"})
@@ -380,15 +381,21 @@ def read_words(normalized: str, *, cues: bool, passing_cues: bool = False) -> li
     """The words of a normalized text with their roles, clause by clause."""
     out = []
     for clause in _clauses(normalized) if cues else [normalized]:
-        chunks = _chunks(clause)
-        if cues:
-            flat, roles = _roles(chunks, passing_cues=passing_cues)
-        else:
-            flat = [(c, word) for c, chunk in enumerate(chunks) for word in chunk.words]
-            roles = [ITEM] * len(flat)
-        words, word_roles = _join_phrases(chunks, flat, roles)
-        out.extend((word, role) for word, role in zip(words, word_roles, strict=True) if not word.cue)
+        out.extend(clause_words(clause, cues, passing_cues))
     return out
+
+
+@lru_cache(maxsize=65536)  # listings repeat their clauses (九成新, 需自提, 可小刀): read each once
+def clause_words(clause: str, cues: bool, passing_cues: bool) -> tuple[tuple[Word, str], ...]:
+    """The words of one clause with their roles (see read_words)."""
+    chunks = _chunks(clause)
+    if cues:
+        flat, roles = _roles(chunks, passing_cues=passing_cues)
+    else:
+        flat = [(c, word) for c, chunk in enumerate(chunks) for word in chunk.words]
+        roles = [ITEM] * len(flat)
+    words, word_roles = _join_phrases(chunks, flat, roles)
+    return tuple((word, role) for word, role in zip(words, word_roles, strict=True) if not word.cue)
 
 
 # ------------------------------------------------------------------------------ listings --
@@ -398,6 +405,8 @@ def spaced_codes(normalized: str) -> list[tuple[str, tuple[str, ...]]]:
     with a digit on (LED 4G0.941.033 is 4g0941033), for two pieces or more with a digit and six
     characters or more."""
     out = []
+    if not any(ch.isdigit() for ch in normalized):
+        return out
     for match in _SPACED_CODE.finditer(normalized):
         pieces = _CODE_SEPARATORS.split(match.group())
         while pieces and not any(ch.isdigit() for ch in pieces[0]):
@@ -411,7 +420,8 @@ def spaced_codes(normalized: str) -> list[tuple[str, tuple[str, ...]]]:
 def _with_extras_passing(words: list[tuple[Word, str]]) -> list[tuple[Word, str]]:
     """A title's head is its first product word that is no model (iPhone 13 手机壳: 手机壳). A later
     product of the other sort, accessory or device, is an extra, not what the listing is: a device
-    an accessory fits (骑行头盔 山地车通用), an accessory that comes with a device (PS5 游戏机 手柄)."""
+    an accessory fits (骑行头盔 山地车通用), an accessory that comes with a device (PS5 游戏机 手柄).
+    Models stay (AirPods Pro 保护套 is found by airpods, below the AirPods)."""
     vocab = vocabulary()
     head = next((word.concept for word, role in words
                  if role == ITEM and word.concept and not vocab.is_model(word.concept)), None)
@@ -419,7 +429,7 @@ def _with_extras_passing(words: list[tuple[Word, str]]) -> list[tuple[Word, str]
         return words
     out = []
     for word, role in words:
-        if (role == ITEM and word.concept and not vocab.related(word.concept, head)
+        if (role == ITEM and word.concept and not vocab.is_model(word.concept) and not vocab.related(word.concept, head)
                 and vocab.is_accessory(word.concept) != vocab.is_accessory(head)):
             role = PASSING
         out.append((word, role))

@@ -60,9 +60,10 @@ def _attribute_text(attributes) -> str:
 
 
 def _identifiers(listing: Listing) -> list[str]:
-    """Codes of the listing (ISBN, OE part number, model) whole and in every normalized form."""
+    """Codes of the listing's attributes (ISBN, OE part number, model) whole and in every normalized
+    form (those of its title come from search.analysis)."""
     attributes = listing.attributes if isinstance(listing.attributes, dict) else {}
-    tokens = identifier_tokens(listing.title)
+    tokens = []
     codes = [str(attributes[key]) for key in IDENTIFIER_ATTRIBUTES if attributes.get(key)]
     if attributes.get("brand") and attributes.get("model"):
         codes.append(f"{attributes['brand']}{attributes['model']}")

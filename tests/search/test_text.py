@@ -95,11 +95,13 @@ VOCABULARY = ["手机", "电视", "电视柜", "华为", "p40", "iPhone", "12", 
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=6), st.sampled_from(["", " "]))
+@given(st.lists(st.sampled_from([word for word in VOCABULARY if word != "鼠标垫"]), min_size=1, max_size=6),
+       st.sampled_from(["", " "]))
 def test_every_query_term_of_a_text_is_an_index_term_of_a_listing_with_that_title(words, separator):
+    # (Not an accessory: after a device in a title, 手机 鼠标垫, it is an extra, not what the listing is.)
     text = separator.join(words)
     listing = analyse_listing(text, "")
-    assert set(query_tokens(text)) <= set(listing.title_terms) | set(listing.identifiers)
+    assert set(query_tokens(text)) <= {*listing.title_terms, *listing.identifiers}
 
 
 @settings(max_examples=60, deadline=None)
@@ -178,7 +180,8 @@ def test_identifiers_and_index_terms_of_a_text_come_from_one_analysis():
 
 
 @pytest.mark.parametrize("cached", [text.stem, text._to_simplified, text._word_terms, text._block_terms, text.cut_block,
-                                    text._last_word, text._analyze, documents._code_terms, analysis.block_words])
+                                    text._last_word, text._analyze, documents._code_terms, analysis.block_words,
+                                    analysis.clause_words])
 def test_every_cache_is_bounded(cached):
     """Memory must not grow with the corpus a rebuild reads."""
     assert cached.cache_info().maxsize is not None
