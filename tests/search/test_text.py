@@ -79,9 +79,12 @@ def test_pinyin_slips_become_the_market_word_but_real_words_stay():
     assert query_tokens("收集") == ["收集"]  # a real word that sounds like 手机 is left alone
 
 
-def test_synonyms_are_or_groups_of_index_terms():
-    assert set(query_groups("电视")[0]) >= {"电视", "tv", "televis"}
-    assert query_groups("TV") == query_groups("電視")
+def test_a_query_word_is_an_or_group_of_itself_its_concept_and_its_synonyms():
+    # Every word of a vocabulary line finds what the concept's name finds: listings say what they
+    # are with the name (their category_tokens), so the name stands for the whole line.
+    assert query_groups("TV") == [("tv", "电视")] and query_groups("television") == [("televis", "电视")]
+    assert query_groups("電視") == query_groups("电视") == [("电视",)]
+    assert set(query_groups("苹果")[0]) == {"苹果", "appl"}  # synonyms.txt: brands, gender, colours
     assert query_groups("zzz") == [("zzz",)]
     assert all(term == term.strip() and term for group in synonym_groups().values() for term in group)
 
