@@ -97,6 +97,7 @@ class Word:
     extras: tuple[str, ...] = ()  # more index terms of the word (sub-words, letter/digit parts, a compound's head)
     compound: bool = False  # a modifier and a head (钢琴凳): found by itself, not by its concept's words
     cue: bool = False  # a stopword kept only as a cue (for, with): never indexed
+    variants: tuple[str, ...] = ()  # a compound with its head's other endings (钢琴凳子: 钢琴凳)
 
     @property
     def latin(self) -> bool:
@@ -161,6 +162,14 @@ def _compound_ending(term: str) -> str | None:
     return None
 
 
+def _compound(modifier: str, head_word: str, head: str) -> Word:
+    """钢琴 + 凳子: the compound 钢琴凳子, a 凳子, also spelt with the head's endings (钢琴凳)."""
+    term = modifier + head_word
+    variants = tuple(modifier + ending for ending in vocabulary().concepts[head].endings
+                     if modifier + ending != term)
+    return Word(term, head, extras=(head_word,), compound=True, variants=variants)
+
+
 def _word(term: str) -> Word:
     vocab = vocabulary()
     concept = vocab.by_term.get(term)
@@ -168,7 +177,7 @@ def _word(term: str) -> Word:
         return Word(term, concept)
     ending = _compound_ending(term)
     if ending is not None:
-        return Word(term, vocab.endings[ending], extras=(ending,), compound=True)
+        return _compound(term[:-len(ending)], ending, vocab.endings[ending])
     return Word(term, None, extras=(*sub_words(term), *_alnum_parts(term)))
 
 
@@ -218,7 +227,7 @@ def block_words(block: str) -> tuple[Word, ...]:
         if previous is not None and previous + term not in vocab.by_term and _may_modify(previous):
             head = _head_concept(term)
             if head is not None:
-                out.append(Word(previous + term, head, extras=(term,), compound=True))
+                out.append(_compound(previous, term, head))
                 index -= 2
                 continue
         out.append(_word(term))
@@ -480,6 +489,7 @@ def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = 
     title_terms = []
     for word in items:
         title_terms.append(word.term)
+        title_terms.extend(word.variants)
         title_terms.extend(word.extras)
     result.title_terms = _unique([*title_terms, *found, *result.identifiers])
 
@@ -495,7 +505,7 @@ def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = 
                                        *vocab.concepts[first.concept].brands])
     body_terms = []
     for word in [*passing, *body_words]:
-        for term in (word.term, *word.extras):
+        for term in (word.term, *word.variants, *word.extras):
             concept = word.concept if term == word.term else vocab.by_term.get(term) or vocab.endings.get(term)
             if concept and kinds and not any(vocab.related(concept, kind) for kind in kinds):
                 continue  # another product than the listing's own kind: a passing mention
@@ -520,7 +530,7 @@ def query_words(text: str) -> list[Word]:
     found, rest = _identifiers(normalize(text), strip_codes=True)
     # A queried ISBN-10 is looked up by its 13-digit form (both forms are indexed).
     words = [Word(token) for token in found if not (len(token) == 10 and token[:9].isdigit())]
-    words.extend(_correct_slips([word for word, _role in read_words(rest, cues=False)]))
+    words.extend(_spaced_compounds(_correct_slips([word for word, _role in read_words(rest, cues=False)])))
     seen, out = set(), []
     for word in words:
         if word.term not in seen:
@@ -530,16 +540,37 @@ def query_words(text: str) -> list[Word]:
     return meaningful or out
 
 
+def _spaced_compounds(words: list[Word]) -> list[Word]:
+    """A query's Chinese word and a head word after it, spaced (钢琴 凳子, 手机 壳), as the compound a
+    listing glues them into (钢琴凳子 / 钢琴凳, 手机壳)."""
+    out: list[Word] = []
+    for word in words:
+        previous = out[-1] if out else None
+        if (previous is not None and not previous.compound and not word.compound and _chinese(previous.term)
+                and _chinese(word.term) and _may_modify(previous.term)
+                and previous.term + word.term not in vocabulary().by_term):
+            head = _head_concept(word.term)
+            if head is not None:
+                out[-1] = _compound(previous.term, word.term, head)
+                continue
+        joined = previous.term + word.term if previous is not None else None
+        if joined is not None and joined in vocabulary().by_term and _chinese(joined) and not previous.compound:
+            out[-1] = _word(joined)  # 手机 壳 -> 手机壳, a word of its own
+            continue
+        out.append(word)
+    return out
+
+
 def _correct_slips(words: list[Word]) -> list[Word]:
     """Pinyin slips: an unknown Chinese word read as the market word that sounds like it (手鸡 -> 手机);
-    two single characters in a row tried as one word (收 鸡 -> 手机)."""
+    two Chinese words in a row, not both products, tried as one word (收 鸡 -> 手机, 洗衣 几 -> 洗衣机)."""
     out: list[Word] = []
     index = 0
     while index < len(words):
         word = words[index]
         following = words[index + 1] if index + 1 < len(words) else None
-        if (following is not None and len(word.term) == 1 and len(following.term) == 1
-                and HAN_RE.match(word.term) and HAN_RE.match(following.term)):
+        if (following is not None and _chinese(word.term) and _chinese(following.term)
+                and len(word.term) + len(following.term) <= 4 and not (word.concept and following.concept)):
             joined = correct_pinyin_slip(word.term + following.term)
             if joined != word.term + following.term:
                 out.append(_word(joined))
@@ -554,6 +585,10 @@ def _correct_slips(words: list[Word]) -> list[Word]:
     return out
 
 
+def _chinese(term: str) -> bool:
+    return all(HAN_RE.match(ch) for ch in term)
+
+
 def alternatives(word: Word) -> tuple[str, ...]:
     """A query word's OR-group: the word, its concept's name and its synonyms (a compound: itself).
 
@@ -561,7 +596,7 @@ def alternatives(word: Word) -> tuple[str, ...]:
     (`category_tokens`), so the name alone finds them all: 笔电, laptop and 手提电脑 find each other
     through 笔记本电脑, without asking the engine for every word of the line (seven terms made the
     PostgreSQL rank of `laptop` 2.5 times as slow)."""
-    terms = [word.term]
+    terms = [word.term, *word.variants]
     if word.concept and not word.compound:
         terms.append(word.concept)
     terms.extend(synonym_groups().get(word.term, ()))

@@ -188,3 +188,16 @@ def test_identifiers_and_index_terms_of_a_text_come_from_one_analysis():
 def test_every_cache_is_bounded(cached):
     """Memory must not grow with the corpus a rebuild reads."""
     assert cached.cache_info().maxsize is not None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([*TRICKY, *VOCABULARY, "不含", "已出", "送", "适用", "not included", "for", "钢琴凳",
+                                 "洗衣机罩", "1K0 121 011", "4G0.941.033", "运动鞋 女", "，", " "]), max_size=8),
+       st.text(max_size=20))
+def test_any_listing_text_reads_into_word_terms(pieces, noise):
+    text = "".join(pieces) + noise
+    listing = analyse_listing(text, noise + text)
+    for term in [*listing.title_terms, *listing.body_terms, *listing.identifiers, *listing.concepts]:
+        assert term and all(ch.isalnum() for ch in term), term
+    for group in query_groups(text):
+        assert group and all(term and all(ch.isalnum() for ch in term) for term in group), group
