@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 # What a search without words reads from a document besides its filters: carried by the indexes.
 COVERED_COLUMNS = (
-    "listing", "published_at", "price_fen", "category_id", "category_path", "kind", "grade_code", "city",
-    "certified", "inspected", "latitude", "longitude",
+    "listing", "published_at", "price_fen", "category_id", "category_path", "kind", "grade_code", "condition",
+    "city", "certified", "inspected", "latitude", "longitude",
 )
 
 

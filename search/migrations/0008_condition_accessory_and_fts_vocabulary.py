@@ -89,7 +89,10 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("search", "0007_pending_update_sequence_and_claim")]
+    dependencies = [
+        ("listings", "0004_suspension_sources_grading_compliance"),
+        ("search", "0007_pending_update_sequence_and_claim"),
+    ]
 
     operations = [
         migrations.RemoveConstraint(model_name="listingsearchfacetcell", name="search_facet_cell_unique"),
@@ -111,6 +114,47 @@ class Migration(migrations.Migration):
                         "certified", "inspected"),
                 name="search_facet_cell_unique",
             ),
+        ),
+        # The covering indexes carry the condition too (a search without words reads it for its facets).
+        migrations.RemoveIndex(
+            model_name="listingsearchdocument",
+            name="search_doc_city_kind_price",
+        ),
+        migrations.RemoveIndex(
+            model_name="listingsearchdocument",
+            name="search_doc_newest",
+        ),
+        migrations.RemoveIndex(
+            model_name="listingsearchdocument",
+            name="search_doc_price",
+        ),
+        migrations.RemoveIndex(
+            model_name="listingsearchdocument",
+            name="search_doc_lat_lon",
+        ),
+        migrations.RemoveIndex(
+            model_name="listingsearchdocument",
+            name="search_doc_category",
+        ),
+        migrations.AddIndex(
+            model_name="listingsearchdocument",
+            index=models.Index(fields=["city", "kind", "price_fen"], include=("listing", "published_at", "category_id", "category_path", "grade_code", "condition", "certified", "inspected", "latitude", "longitude"), name="search_doc_city_kind_price"),
+        ),
+        migrations.AddIndex(
+            model_name="listingsearchdocument",
+            index=models.Index(fields=["-published_at", "-listing"], include=("price_fen", "category_id", "category_path", "kind", "grade_code", "condition", "city", "certified", "inspected", "latitude", "longitude"), name="search_doc_newest"),
+        ),
+        migrations.AddIndex(
+            model_name="listingsearchdocument",
+            index=models.Index(fields=["price_fen"], include=("listing", "published_at", "category_id", "category_path", "kind", "grade_code", "condition", "city", "certified", "inspected", "latitude", "longitude"), name="search_doc_price"),
+        ),
+        migrations.AddIndex(
+            model_name="listingsearchdocument",
+            index=models.Index(fields=["latitude", "longitude"], include=("listing", "published_at", "price_fen", "category_id", "category_path", "kind", "grade_code", "condition", "city", "certified", "inspected"), name="search_doc_lat_lon"),
+        ),
+        migrations.AddIndex(
+            model_name="listingsearchdocument",
+            index=models.Index(fields=["category_id", "grade_code", "price_fen"], include=("listing", "published_at", "category_path", "kind", "condition", "city", "certified", "inspected", "latitude", "longitude"), name="search_doc_category"),
         ),
         migrations.RunPython(forwards, backwards, elidable=False),
     ]
