@@ -33,8 +33,6 @@ import zhconv
 from django.conf import settings
 from stdnum import isbn
 
-DATA_DIR = Path(__file__).resolve().parent
-
 HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"^[a-z]+$")
 ALNUM_RE = re.compile(r"^[a-z0-9]+$")
@@ -68,10 +66,6 @@ STOPWORDS = frozenset({
 _stemmer = snowballstemmer.stemmer("english")
 _init_lock = threading.Lock()
 _tokenizer = None
-
-
-def _data_file(setting: str, default: str) -> Path:
-    return Path(getattr(settings, setting, None) or DATA_DIR / default)
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -139,7 +133,7 @@ def tokenizer() -> jieba.Tokenizer:
 def user_dictionary() -> frozenset[str]:
     """Market compounds that stay whole (电视柜, 鼠标垫, 95新, 可小刀), normalized."""
     words = set()
-    for line in _read_lines(_data_file("SEARCH_USER_DICTIONARY", "userdict.txt")):
+    for line in _read_lines(Path(settings.SEARCH_USER_DICTIONARY)):
         word = normalize(line.split()[0])
         if word:
             words.add(word)
@@ -160,7 +154,7 @@ def market_compounds() -> frozenset[str]:
 def synonym_groups() -> dict[str, tuple[str, ...]]:
     """term -> all terms of its synonym line (itself included), as index terms (stemmed)."""
     table: dict[str, set[str]] = {}
-    for line in _read_lines(_data_file("SEARCH_SYNONYMS_FILE", "synonyms.txt")):
+    for line in _read_lines(Path(settings.SEARCH_SYNONYMS_FILE)):
         terms = []
         for entry in line.split(","):
             term = _single_term(entry)
@@ -187,7 +181,7 @@ def _single_term(entry: str) -> str:
 def synonym_phrases() -> dict[tuple[str, ...], str]:
     """Synonym entries of several English words (li ning): their words -> the joined term."""
     phrases = {}
-    for line in _read_lines(_data_file("SEARCH_SYNONYMS_FILE", "synonyms.txt")):
+    for line in _read_lines(Path(settings.SEARCH_SYNONYMS_FILE)):
         for entry in line.split(","):
             words = entry_words(entry)
             if len(words) > 1 and not any(HAN_RE.search(word) for word in words):
@@ -200,7 +194,7 @@ def market_vocabulary() -> frozenset[str]:
     """Words a buyer is likely to mean: the user dictionary, synonyms and market_words.txt."""
     words = set(market_compounds())
     words.update(term for term in synonym_groups() if HAN_RE.search(term))
-    words.update(normalize(line.split()[0]) for line in _read_lines(_data_file("SEARCH_MARKET_WORDS", "market_words.txt")))
+    words.update(normalize(line.split()[0]) for line in _read_lines(Path(settings.SEARCH_MARKET_WORDS)))
     return frozenset(words)
 
 

@@ -12,8 +12,11 @@ that analysis joins wherever those words follow one another.
 """
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
-from search.text import DATA_DIR, HAN_RE, _data_file, _read_lines, entry_words, normalize
+from django.conf import settings
+
+from search.text import HAN_RE, _read_lines, entry_words, normalize
 
 # The longest English phrase (in words) analysis looks for.
 MAX_PHRASE_WORDS = 4
@@ -160,7 +163,7 @@ def _lineage(concepts: dict[str, Concept], name: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
-    return read_vocabulary(_data_file("SEARCH_VOCABULARY_FILE", "vocabulary.txt"))
+    return read_vocabulary(Path(settings.SEARCH_VOCABULARY_FILE))
 
 
-__all__ = ["DATA_DIR", "Concept", "Vocabulary", "entry_term", "phrase_words", "read_vocabulary", "vocabulary"]
+__all__ = ["Concept", "Vocabulary", "entry_term", "phrase_words", "read_vocabulary", "vocabulary"]

@@ -97,7 +97,7 @@ class ElasticsearchBackend(SearchBackend):
         """What writes pass as `refresh`: False in production (near real time), "wait_for" in tests."""
         if self._refresh is not None:
             return self._refresh
-        return getattr(settings, "ELASTICSEARCH_REFRESH", False)
+        return settings.ELASTICSEARCH_REFRESH
 
     @property
     def client(self) -> Elasticsearch:
@@ -105,10 +105,10 @@ class ElasticsearchBackend(SearchBackend):
         if self._client is None or self._client_url != url:
             self._client = Elasticsearch(
                 url,
-                request_timeout=self._request_timeout or getattr(settings, "ELASTICSEARCH_TIMEOUT", 5.0),
+                request_timeout=self._request_timeout or settings.ELASTICSEARCH_TIMEOUT,
                 retry_on_timeout=True,
                 max_retries=self._max_retries if self._max_retries is not None
-                else getattr(settings, "ELASTICSEARCH_MAX_RETRIES", 2),
+                else settings.ELASTICSEARCH_MAX_RETRIES,
                 retry_on_status=(502, 503, 504),
             )
             self._client_url = url

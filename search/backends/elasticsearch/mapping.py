@@ -42,11 +42,11 @@ SOURCE_FIELDS = (
 
 
 def text_analyzer() -> str:
-    return getattr(settings, "ELASTICSEARCH_TEXT_ANALYZER", "whitespace") or "whitespace"
+    return settings.ELASTICSEARCH_TEXT_ANALYZER or "whitespace"
 
 
 def index_prefix() -> str:
-    return getattr(settings, "ELASTICSEARCH_INDEX_PREFIX", "marketplace") or "marketplace"
+    return settings.ELASTICSEARCH_INDEX_PREFIX or "marketplace"
 
 
 def alias_name() -> str:
@@ -105,7 +105,7 @@ def document_class() -> type[Document]:
 def refresh_interval() -> str:
     """How often the live index makes writes searchable: 500 ms by default, so that a seller's
     change shows within a second of its commit (task latency included); 1 s is Elasticsearch's."""
-    return getattr(settings, "ELASTICSEARCH_REFRESH_INTERVAL", "500ms")
+    return settings.ELASTICSEARCH_REFRESH_INTERVAL
 
 
 def build_index(name: str, *, loading: bool = False) -> Index:
@@ -113,7 +113,7 @@ def build_index(name: str, *, loading: bool = False) -> Index:
     index = Index(name)
     index.settings(
         number_of_shards=1,
-        number_of_replicas=getattr(settings, "ELASTICSEARCH_NUMBER_OF_REPLICAS", 0),
+        number_of_replicas=settings.ELASTICSEARCH_NUMBER_OF_REPLICAS,
         refresh_interval="-1" if loading else refresh_interval(),
         max_result_window=10_000,
     )
