@@ -17,10 +17,13 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# Links in mails, verify pages and label QR codes point where `make run` serves, unless set.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/python manage.py load_demo
+	PUBLIC_BASE_URL='$(PUBLIC_BASE_URL)' $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest -n 2 -rs $(PYTEST_ARGS)
@@ -32,7 +35,7 @@ services:
 	bash scripts/services
 
 # Each app keeps its own catalog in <app>/locale (English source, Simplified Chinese translation).
-APPS_WITH_MESSAGES := marketplace accounts notifications listings grading certification search
+APPS_WITH_MESSAGES := marketplace accounts notifications listings grading certification orders search
 
 messages: install
 	for app in $(APPS_WITH_MESSAGES); do (cd $$app && ../$(BIN)/django-admin makemessages -l zh_Hans && ../$(BIN)/django-admin compilemessages) || exit 1; done

@@ -3,7 +3,14 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
-from accounts.models import Invitation, Membership, Organization, OrganizationVerificationEvent, User
+from accounts.models import (
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationVerificationEvent,
+    Registration,
+    User,
+)
 from marketplace.errors import DomainError
 
 
@@ -47,7 +54,10 @@ class OrganizationAdmin(admin.ModelAdmin):
     inlines = [MembershipInline, VerificationEventInline]
     actions = ["verify_selected"]
 
-    @admin.action(description=_("Verify the selected organizations"))
+    def has_verify_permission(self, request):
+        return request.user.has_perm("accounts.verify_organization")
+
+    @admin.action(description=_("Verify the selected organizations"), permissions=["verify"])
     def verify_selected(self, request, queryset):
         done = 0
         for org in queryset:
@@ -64,3 +74,19 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["id", "organization", "email", "phone", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
     raw_id_fields = ["organization", "invited_by", "accepted_by"]
     exclude = ["token_hash"]
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    """Read-only: registrations are made and confirmed by the people registering."""
+
+    list_display = ["id", "email", "status", "language", "created_at", "expires_at", "confirmed_at", "user"]
+    search_fields = ["email"]
+    fields = ["email", "display_name", "city", "district", "language", "created_at", "expires_at", "confirmed_at", "user"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

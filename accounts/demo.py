@@ -9,6 +9,7 @@ from accounts.models import (
     User,
     VerificationStatus,
 )
+from accounts.roles import make_moderator, setup_roles
 from accounts.validators import credit_code_check_character
 
 DEMO_PASSWORD = "demo-pass-2024"
@@ -54,7 +55,9 @@ def _user(login, display_name, city, district, language, **extra):
 
 
 def load(world):
+    setup_roles()
     staff = _user("staff@example.com", "平台审核员", "广州市", "天河区", "zh-hans", is_staff=True)
+    make_moderator(staff)  # what the admin shows it: accounts.roles.MODERATOR_PERMISSIONS
     world["staff"] = staff
     world["residents"] = [_user(*row) for row in RESIDENTS]
     world["orgs"] = {}

@@ -36,12 +36,18 @@ class UserManager(BaseUserManager):
         extra["is_superuser"] = True
         return self._create(email, phone, password, **extra)
 
+    @staticmethod
+    def normalize_login(login: str) -> str:
+        """One spelling per account: e-mail addresses in lower case, phone numbers as +86..."""
+        login = (login or "").strip()
+        return login.lower() if "@" in login else normalize_phone(login)
+
     def get_by_login(self, login: str):
         """The user whose e-mail or phone is `login` (raises DoesNotExist)."""
-        login = (login or "").strip()
+        login = self.normalize_login(login)
         if "@" in login:
             return self.get(email__iexact=login)
-        return self.get(phone=normalize_phone(login))
+        return self.get(phone=login)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -133,6 +139,8 @@ class Organization(models.Model):
         verbose_name_plural = _("organizations")
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["kind", "verification_status"])]
+        # Deciding verification in the admin (the moderators group has it; see accounts.roles).
+        permissions = [("verify_organization", _("Can verify or reject organizations"))]
 
     def __str__(self):
         return self.name
@@ -255,6 +263,57 @@ class Invitation(models.Model):
             return "accepted"
         if self.revoked_at:
             return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"
+
+
+def hash_registration_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Registration(models.Model):
+    """A request to open an account with an e-mail address, waiting for its confirmation.
+
+    The account is made only when the link mailed to the address is used, with the password
+    given here (stored hashed), so registering says nothing about whether an address already
+    has an account. Every request is kept until it expires, also one for an address that turned
+    out to have an account (its mail then says so and holds no link). Only the SHA-256 of the
+    confirmation token is stored.
+    """
+
+    email = models.EmailField(_("e-mail"))
+    password = models.CharField(_("password"), max_length=128)
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    city = models.CharField(_("city"), max_length=40, blank=True)
+    district = models.CharField(_("district"), max_length=40, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("account"),
+    )
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["email"]), models.Index(fields=["expires_at"])]
+
+    def __str__(self):
+        return f"{self.email} ({self.status})"
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)
+
+    @property
+    def status(self):
+        if self.confirmed_at:
+            return "confirmed"
         if self.expires_at <= timezone.now():
             return "expired"
         return "open"

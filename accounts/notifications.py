@@ -1,7 +1,8 @@
-"""Notification kinds sent by the accounts app."""
+"""Notification kinds and account mails sent by the accounts app."""
 from django.utils.translation import gettext_lazy as _
 
 from notifications.kinds import register
+from notifications.mail import register_mail
 
 register(
     "organization_verified",
@@ -19,5 +20,34 @@ register(
     body=_(
         "%(inviter)s invited you to join %(organization)s as %(role)s. "
         "Accept with the invitation code %(inviter)s gave you."
+    ),
+)
+
+# Account mails (notifications.mail): sent to an address, never kept in-app nor turned off.
+register_mail(
+    "confirm_registration",
+    subject=_("Confirm your registration"),
+    body=_(
+        "To finish signing up with this address, open this link and enter the password you chose: %(url)s\n"
+        "An app may ask for this confirmation code instead: %(token)s\n"
+        "The link expires in %(days)s days. If you did not sign up, ignore this message: "
+        "no account is made without it."
+    ),
+)
+register_mail(
+    "account_exists",
+    subject=_("You already have an account"),
+    body=_(
+        "Someone, perhaps you, tried to sign up with this address, but it already has an account. "
+        "Sign in with it; if you forgot the password, choose a new one here: %(url)s\n"
+        "If it was not you, ignore this message: nothing was changed."
+    ),
+)
+register_mail(
+    "password_reset",
+    subject=_("Reset your password"),
+    body=_(
+        "Open this link to choose a new password: %(url)s\n"
+        "The link works once and expires in a few hours. If you did not ask for it, ignore this message."
     ),
 )

@@ -5,7 +5,6 @@
     require_org_role / require_org_can_act_as    -> the same, raising NotAllowed with a reason.
 """
 from django.utils.translation import gettext as _
-from rest_framework.permissions import BasePermission
 
 from accounts.models import ROLE_RANK, Membership, Organization, OrganizationKind, Role
 from marketplace.errors import NotAllowed
@@ -60,15 +59,3 @@ def user_org_ids(user, min_role: str = Role.MEMBER) -> list[int]:
     roles = [role for role, rank in ROLE_RANK.items() if rank >= ROLE_RANK[min_role]]
     return list(Membership.objects.filter(user=user, role__in=roles).values_list("organization_id", flat=True))
 
-
-class HasOrgRole(BasePermission):
-    """Object permission for views whose object is an Organization or has `.organization`.
-
-    Set `required_org_role` on the view (default admin). Staff pass.
-    """
-
-    def has_object_permission(self, request, view, obj):
-        if request.user.is_authenticated and request.user.is_staff:
-            return True
-        org = obj if isinstance(obj, Organization) else obj.organization
-        return has_org_role(request.user, org, getattr(view, "required_org_role", Role.ADMIN))

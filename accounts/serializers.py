@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -13,6 +15,7 @@ from accounts.models import (
     Role,
     User,
 )
+from accounts.services import PROFILE_FIELDS
 from accounts.validators import normalize_credit_code, normalize_phone, validate_credit_code, validate_phone
 
 
@@ -34,39 +37,60 @@ class PublicUserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ProfileSerializer(serializers.ModelSerializer):
+    """The profile fields a user may change."""
+
+    # Validation only: accounts.services.update_profile saves them.
+
+    class Meta:
+        model = User
+        fields = list(PROFILE_FIELDS)
+
+
 class RegisterSerializer(serializers.Serializer):
-    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"})
     display_name = serializers.CharField(required=False, allow_blank=True, max_length=60)
     city = serializers.CharField(required=False, allow_blank=True, max_length=40)
     district = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, required=False, help_text="Language of the account and of the confirmation mail."
+    )
 
     def validate_email(self, value):
-        value = value.strip().lower()
-        if value and User.objects.filter(email__iexact=value).exists():
-            raise serializers.ValidationError(_("An account with this e-mail already exists."))
-        return value or None
+        return value.strip().lower()
 
-    def validate_phone(self, value):
-        if not value:
-            return None
-        validate_phone(value)
-        value = normalize_phone(value)
-        if User.objects.filter(phone=value).exists():
-            raise serializers.ValidationError(_("An account with this phone number already exists."))
-        return value
+    def to_internal_value(self, data):
+        # No SMS gateway confirms a number, and refusing a taken one would tell that it has an
+        # account: phone numbers are not registered here (staff add them; they sign in as before).
+        phone_error = {"phone": [_("Sign up with an e-mail address: a phone number cannot be confirmed yet.")]}
+        if not (isinstance(data, Mapping) and data.get("phone")):
+            return super().to_internal_value(data)
+        try:
+            super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**exc.detail, **phone_error}) from exc
+        raise serializers.ValidationError(phone_error)
 
     def validate(self, attrs):
-        if not attrs.get("email") and not attrs.get("phone"):
-            raise serializers.ValidationError(_("Give an e-mail address or a phone number."))
-        candidate = User(email=attrs.get("email"), phone=attrs.get("phone"), display_name=attrs.get("display_name", ""))
+        candidate = User(email=attrs["email"], display_name=attrs.get("display_name", ""))
         try:
             password_validation.validate_password(attrs["password"], candidate)
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"password": list(exc.messages)}) from exc
         return attrs
+
+
+class RegistrationAcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class RegisterConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=128, help_text="The confirmation code from the mail (also in its link).")
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, style={"input_type": "password"},
+        help_text="The password given when registering.",
+    )
 
 
 class LoginSerializer(serializers.Serializer):

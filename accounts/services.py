@@ -3,15 +3,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from knox.models import AuthToken
@@ -24,18 +25,26 @@ from accounts.models import (
     Organization,
     OrganizationKind,
     OrganizationVerificationEvent,
+    Registration,
     Role,
     User,
     VerificationStatus,
     hash_invitation_token,
+    hash_registration_token,
 )
 from accounts.permissions import require_org_role
+from accounts.throttling import AccountMailBudget
 from accounts.validators import normalize_phone
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from marketplace.transitions import StateMachine, lock
+from notifications.mail import send_after_commit as send_mail_after_commit
 from notifications.services import notify
 
 INVITATION_TTL = timedelta(days=14)
+REGISTRATION_TTL = timedelta(days=2)
+
+# What a user may change of their own profile (PATCH /me).
+PROFILE_FIELDS = ("display_name", "city", "district", "language")
 
 # Fields whose change makes a verified organization a different legal entity: re-verify.
 IDENTITY_FIELDS = ("legal_name", "credit_code")
@@ -58,13 +67,121 @@ INVITATION_STATUS_LABELS = {
 }
 
 
-def register_user(*, password, email=None, phone=None, **profile) -> User:
+def _public_url(path: str, **params) -> str:
+    """A link for mails and labels: PUBLIC_BASE_URL (which `make run` sets to its port) + path."""
+    return f"{settings.PUBLIC_BASE_URL}{path}?{urlencode(params)}" if params else f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def _supported_language(language: str | None) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    return language if language in codes else settings.LANGUAGE_CODE
+
+
+def validate_new_password(password: str, user, *, field: str = "new_password") -> None:
+    """Django's password validators, in the active language; raises ValidationError({field: [...]})."""
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise DjangoValidationError({field: list(exc.messages)}) from exc
+
+
+def request_registration(*, email: str, password: str, language: str | None = None, **profile) -> Registration:
+    """Start signing up with an e-mail address: the answer is the same whether it has an account.
+
+    A new address is mailed a confirmation link; an address with an account is mailed that it
+    has one, with a link to choose a new password. Either way the request is recorded with the
+    password hashed, so both take the same work. Beyond the address's mail budget nothing is
+    mailed (throttling.AccountMailBudget). The password was validated by the caller.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    language = _supported_language(language or translation.get_language())
+    token = Registration.new_token()
+    password_hash = make_password(password)  # slow by design: outside the transaction
+    now = timezone.now()
+    with transaction.atomic():
+        Registration.objects.filter(expires_at__lte=now).delete()
+        registration = Registration.objects.create(
+            email=email, password=password_hash, language=language, token_hash=hash_registration_token(token),
+            expires_at=now + REGISTRATION_TTL, **profile,
+        )
+        existing = User.objects.filter(email__iexact=email).first()
+        if not AccountMailBudget(email).spend():
+            return registration
+        if existing is None:
+            send_mail_after_commit(
+                "confirm_registration", to=email, language=language,
+                context={"url": _public_url("/confirm-registration", token=token, lang=language), "token": token,
+                         "days": REGISTRATION_TTL.days},
+            )
+        else:
+            language = _supported_language(existing.language)
+            send_mail_after_commit(
+                "account_exists", to=email, language=language,
+                context={"url": _public_url("/reset-password", lang=language)},
+            )
+    return registration
+
+
+def registration_for_token(token: str) -> Registration | None:
+    """The registration a confirmation token belongs to, in any status (see Registration.status)."""
+    return Registration.objects.filter(token_hash=hash_registration_token(token or "")).first()
+
+
+@transaction.atomic
+def confirm_registration(*, token: str, password: str) -> User:
+    """Make the account of a registration: the token from its mail and the password chosen with it.
+
+    Asking for the password as well means a link mailed to someone who never signed up cannot
+    make an account whose password a stranger chose. Once the address has an account, every
+    confirmation of it (this link again, another registration's, or one racing this one) is
+    the same 409 `account_exists`.
+    """
+    registration = (
+        Registration.objects.select_for_update().filter(token_hash=hash_registration_token(token or "")).first()
+    )
+    if registration is None or registration.status == "expired":
+        raise DomainError(
+            _("This confirmation link is invalid or has expired: register again."), code="invalid_token", field="token"
+        )
+    if not check_password(password, registration.password):
+        raise DomainError(
+            _("This is not the password you chose when you registered."), code="wrong_password", field="password"
+        )
+    account_exists = Conflict(
+        _("This address already has an account: sign in, or choose a new password if you forgot it."),
+        code="account_exists",
+    )
+    if registration.confirmed_at or User.objects.filter(email__iexact=registration.email).exists():
+        raise account_exists
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, phone=phone, password=password, **profile)
+            user = User.objects.create_user(
+                email=registration.email, display_name=registration.display_name, city=registration.city,
+                district=registration.district, language=registration.language,
+            )
     except IntegrityError as exc:
-        # Two sign-ups with the same login raced past the serializer's uniqueness check.
-        raise Conflict(_("An account with this e-mail or phone number already exists."), code="account_exists") from exc
+        # Another confirmation of the same address committed between the check and the insert.
+        raise account_exists from exc
+    user.password = registration.password  # already hashed when registering
+    user.save(update_fields=["password"])
+    registration.confirmed_at = timezone.now()
+    registration.user = user
+    registration.save(update_fields=["confirmed_at", "user"])
+    return user
+
+
+@transaction.atomic
+def update_profile(user, **changes) -> User:
+    """Change the user's own profile (display name, city, district, language)."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not profile fields: {sorted(unknown)}")
+    user = get_object_or_404(User.objects.select_for_update(), pk=user.pk)  # deleted meanwhile: 404
+    for field, value in changes.items():
+        setattr(user, field, value.strip() if isinstance(value, str) else value)
+    user.clean_fields(exclude=[field.name for field in User._meta.fields if field.name not in changes])
+    user.save(update_fields=list(changes))
+    return user
 
 
 def issue_token(user, request=None) -> tuple[AuthToken, str]:
@@ -92,19 +209,12 @@ def sign_out_everywhere(user) -> None:
     user.auth_token_set.all().delete()
 
 
-def _validate_new_password(password, user):
-    try:
-        password_validation.validate_password(password, user)
-    except DjangoValidationError as exc:
-        raise DomainError(" ".join(exc.messages), code="weak_password", field="new_password") from exc
-
-
 @transaction.atomic
 def change_password(user, *, old_password, new_password, keep_token=None) -> None:
     """Set a new password and sign out every other device (the token `keep_token` stays valid)."""
     if not user.check_password(old_password):
         raise DomainError(_("The current password is wrong."), code="wrong_password", field="old_password")
-    _validate_new_password(new_password, user)
+    validate_new_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
     tokens = user.auth_token_set.all()
@@ -306,34 +416,37 @@ def remove_membership(membership, *, actor) -> None:
 
 
 def send_password_reset(email: str) -> None:
-    """E-mail a reset link if an active account uses this address; silent otherwise (no account probing)."""
+    """Mail a reset link if an active account uses this address; silent otherwise (no account probing)."""
     user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
-    if user is None or not user.has_usable_password():
+    if user is None or not user.has_usable_password() or not AccountMailBudget(user.email).spend():
         return
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    url = f"{settings.PUBLIC_BASE_URL}/reset-password?uid={uid}&token={token}"
-    with translation.override(user.language):
-        subject = _("Reset your password")
-        body = _(
-            "Open this link to choose a new password: %(url)s\n"
-            "The link works once and expires in a few hours. If you did not ask for it, ignore this message."
-        ) % {"url": url}
-    # robust: a mail server outage must not turn the (silent) answer into a 500.
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]), robust=True)
+    language = _supported_language(user.language)
+    url = _public_url(
+        "/reset-password", uid=urlsafe_base64_encode(force_bytes(user.pk)), token=default_token_generator.make_token(user),
+        lang=language,
+    )
+    send_mail_after_commit("password_reset", to=user.email, language=language, context={"url": url})
+
+
+def password_reset_user(uid: str, token: str) -> User | None:
+    """The active user a reset link (uid, token) was made for, while the link still works."""
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uid or "")), is_active=True)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        return None
+    return user if default_token_generator.check_token(user, token) else None
 
 
 @transaction.atomic
 def reset_password(uid: str, token: str, new_password: str) -> User:
     """Set a new password with the uid and token of a reset link; the link then stops working."""
-    invalid = DomainError(_("This reset link is invalid or has expired."), code="invalid_token", field="token")
-    try:
-        user = User.objects.select_for_update().get(pk=force_str(urlsafe_base64_decode(uid)), is_active=True)
-    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
-        raise invalid from None
-    if not default_token_generator.check_token(user, token):
-        raise invalid
-    _validate_new_password(new_password, user)
+    user = password_reset_user(uid, token)
+    if user is not None:
+        user = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
+    # Checked again under the lock: of two requests with one link, the second finds it used.
+    if user is None or not default_token_generator.check_token(user, token):
+        raise DomainError(_("This reset link is invalid or has expired."), code="invalid_token", field="token")
+    validate_new_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
     # Signing out everywhere: a reset usually means the old password leaked.

@@ -8,6 +8,7 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 
 urlpatterns = [
     path("auth/register", views.RegisterView.as_view(), name="auth-register"),
+    path("auth/register/confirm", views.RegisterConfirmView.as_view(), name="auth-register-confirm"),
     path("auth/login", views.LoginView.as_view(), name="auth-login"),
     path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/logout-all", views.LogoutAllView.as_view(), name="auth-logout-all"),

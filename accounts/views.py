@@ -1,14 +1,17 @@
+from contextlib import contextmanager
+
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import logout as session_logout
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
-from rest_framework import generics, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,14 +31,21 @@ from accounts.serializers import (
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetSerializer,
+    ProfileSerializer,
+    RegisterConfirmSerializer,
     RegisterSerializer,
+    RegistrationAcceptedSerializer,
     TokenResponseSerializer,
     VerificationEventSerializer,
     VerificationReasonSerializer,
 )
+from accounts.throttling import LoginAccountThrottle, LoginThrottle, PasswordResetThrottle, RegisterThrottle
 from marketplace.api.permissions import IsStaff
-from marketplace.api.throttling import AuthThrottle
 from marketplace.errors import NotAllowed
+
+REGISTRATION_ACCEPTED = gettext_lazy(
+    "Check your mail: we sent a message to this address. Follow it to finish signing up."
+)
 
 
 def _token_response(user, request, status_code=status.HTTP_200_OK):
@@ -43,31 +53,61 @@ def _token_response(user, request, status_code=status.HTTP_200_OK):
     return Response({"token": token, "expiry": instance.expiry, "user": MeSerializer(user).data}, status=status_code)
 
 
+@contextmanager
+def field_errors():
+    """A service's Django ValidationError ({field: [messages]}) as the API's validation_error."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}) from exc
+
+
 class RegisterView(APIView):
-    """Create an account with an e-mail address or a mobile number; answers with a token."""
+    """Start signing up with an e-mail address: always 202, and the account is made when the
+    link mailed to the address is confirmed (POST auth/register/confirm). The answer is the same
+    whether the address already has an account (its mail then says so), so registering cannot
+    be used to find out who has one."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []  # a stale token on the device must not block signing up
-    throttle_classes = [AuthThrottle]
+    throttle_classes = [RegisterThrottle]
 
-    @extend_schema(request=RegisterSerializer, responses={201: TokenResponseSerializer})
+    @extend_schema(request=RegisterSerializer, responses={202: RegistrationAcceptedSerializer})
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.register_user(**serializer.validated_data)
+        services.request_registration(**serializer.validated_data)
+        return Response({"detail": REGISTRATION_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class RegisterConfirmView(APIView):
+    """Make the account with the code from the confirmation mail and the password chosen when
+    registering; answers with a token, as signing in does."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [RegisterThrottle]
+
+    @extend_schema(request=RegisterConfirmSerializer, responses={201: TokenResponseSerializer})
+    def post(self, request):
+        serializer = RegisterConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.confirm_registration(**serializer.validated_data)
         return _token_response(user, request, status.HTTP_201_CREATED)
 
 
 class LoginView(APIView):
     """Exchange a login (e-mail or phone) and password for a token.
 
-    No session is opened here: this view is CSRF-exempt, so a session would allow login CSRF,
-    and "log out everywhere" could not reach it. The browsable API logs in at /api-auth/login/.
+    Limited per client address (`login`) and, across addresses, per account (`login_account`,
+    failed attempts only). No session is opened here: this view is CSRF-exempt, so a session
+    would allow login CSRF, and "log out everywhere" could not reach it. The browsable API logs
+    in at /api-auth/login/.
     """
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AuthThrottle]
+    throttle_classes = [LoginThrottle]
 
     def get_authenticate_header(self, request):
         # Wrong credentials answer 401 with the scheme to use, not DRF's 403 fallback.
@@ -77,11 +117,14 @@ class LoginView(APIView):
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request, login=serializer.validated_data["login"], password=serializer.validated_data["password"]
-        )
+        login, password = serializer.validated_data["login"], serializer.validated_data["password"]
+        account_throttle = LoginAccountThrottle(login)
+        if not account_throttle.allow_request(request, self):
+            self.throttled(request, account_throttle.wait())
+        user = authenticate(request._request, login=login, password=password)
         if user is None:
             raise AuthenticationFailed(_("Wrong login or password."))
+        account_throttle.forget_attempt()
         return _token_response(user, request)
 
 
@@ -119,11 +162,12 @@ class PasswordChangeView(APIView):
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.change_password(
-            request.user,
-            **serializer.validated_data,
-            keep_token=request.auth if isinstance(request.auth, AuthToken) else None,
-        )
+        with field_errors():
+            services.change_password(
+                request.user,
+                **serializer.validated_data,
+                keep_token=request.auth if isinstance(request.auth, AuthToken) else None,
+            )
         if request.auth is None:
             update_session_auth_hash(request._request, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -134,7 +178,7 @@ class PasswordResetView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AuthThrottle]
+    throttle_classes = [PasswordResetThrottle]
 
     @extend_schema(request=PasswordResetSerializer, responses={202: None})
     def post(self, request):
@@ -145,27 +189,37 @@ class PasswordResetView(APIView):
 
 
 class PasswordResetConfirmView(APIView):
+    """Set a new password with the uid and token of a reset link (also served as the page /reset-password)."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AuthThrottle]
+    throttle_classes = [PasswordResetThrottle]
 
     @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None})
     def post(self, request):
         serializer = PasswordResetConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.reset_password(**serializer.validated_data)
+        with field_errors():
+            services.reset_password(**serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeView(generics.RetrieveUpdateAPIView):
-    """The signed-in user's own profile."""
+class MeView(APIView):
+    """The signed-in user's own profile: read it, or change the display name, city, district or language."""
 
-    serializer_class = MeSerializer
     permission_classes = [IsAuthenticated]
-    http_method_names = ["get", "patch", "head", "options"]
 
-    def get_object(self):
-        return self.request.user
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(request=ProfileSerializer, responses=MeSerializer)
+    def patch(self, request):
+        serializer = ProfileSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        with field_errors():
+            user = services.update_profile(request.user, **serializer.validated_data)
+        return Response(MeSerializer(user).data)
 
 
 class OrganizationFilter(filters.FilterSet):

@@ -1,4 +1,4 @@
-"""Certificate numbers and trace codes: formats and check characters.
+"""Certificate numbers and trace codes: formats and check characters (python-stdnum computes them).
 
 Certificate number: prefix (RC product, QM quality management) + 4-digit year + 6-digit serial
 + one check character computed with ISO 7064 MOD 37,36 over everything before it, e.g.
@@ -15,7 +15,9 @@ The random part (55 bits) makes codes impossible to enumerate.
 import re
 import secrets
 
-ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+from stdnum import luhn
+from stdnum.iso7064 import mod_37_36
+
 TRACE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 TRACE_CODE_LENGTH = 12
 CERTIFICATE_PREFIXES = {"product": "RC", "qms": "QM"}
@@ -24,48 +26,30 @@ _CERTIFICATE_RE = re.compile(r"^(RC|QM)\d{10}[0-9A-Z]$")
 _SEPARATORS = re.compile(r"[\s\-_.·]")
 
 
-def iso7064_mod37_36_check(body: str) -> str:
-    """ISO 7064 MOD 37,36 check character for an alphanumeric string (0-9, A-Z)."""
-    modulus = 36
-    product = modulus
-    for char in body:
-        total = (product + ALPHANUMERIC.index(char)) % modulus or modulus
-        product = (total * 2) % (modulus + 1)
-    return ALPHANUMERIC[(modulus + 1 - product) % modulus]
-
-
-def luhn_mod_n_check(body: str, alphabet: str = TRACE_ALPHABET) -> str:
-    """Luhn mod N check character (N = len(alphabet)), doubling from the rightmost character."""
-    n = len(alphabet)
-    total = 0
-    for position, char in enumerate(reversed(body)):
-        value = alphabet.index(char)
-        if position % 2 == 0:
-            value *= 2
-            value = value // n + value % n
-        total += value
-    return alphabet[(n - total % n) % n]
-
-
 def certificate_number(kind: str, year: int, serial: int) -> str:
     body = f"{CERTIFICATE_PREFIXES[kind]}{year:04d}{serial:06d}"
-    return body + iso7064_mod37_36_check(body)
+    return body + mod_37_36.calc_check_digit(body)
 
 
 def is_certificate_number(value: str) -> bool:
-    return bool(_CERTIFICATE_RE.match(value)) and iso7064_mod37_36_check(value[:-1]) == value[-1]
+    return bool(_CERTIFICATE_RE.match(value)) and mod_37_36.is_valid(value)
+
+
+def trace_check_character(body: str) -> str:
+    """The Luhn mod 32 check character of the first 11 characters of a trace code."""
+    return luhn.calc_check_digit(body, alphabet=TRACE_ALPHABET)
 
 
 def new_trace_code() -> str:
     body = "".join(secrets.choice(TRACE_ALPHABET) for _ in range(TRACE_CODE_LENGTH - 1))
-    return body + luhn_mod_n_check(body)
+    return body + trace_check_character(body)
 
 
 def is_trace_code(value: str) -> bool:
     return (
         len(value) == TRACE_CODE_LENGTH
         and all(char in TRACE_ALPHABET for char in value)
-        and luhn_mod_n_check(value[:-1]) == value[-1]
+        and luhn.is_valid(value, alphabet=TRACE_ALPHABET)
     )
 
 

@@ -1,6 +1,6 @@
 """Certificate documents: a PDF (recognised by its magic bytes, bounded in size) or an image.
 
-Images go through the shared pipeline (marketplace.images.process_upload), which refuses
+Images go through the shared pipeline (marketplace.images.clean_upload), which refuses
 non-images and bombs and drops all metadata; only its cleaned original is kept.
 """
 import uuid
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from certification.models import DocumentKind
 from marketplace.errors import DomainError
-from marketplace.images import process_upload
+from marketplace.images import clean_upload
 
 PDF_MAGIC = b"%PDF-"
 
@@ -35,9 +35,9 @@ def prepare_document(upload, *, max_bytes: int) -> tuple[str, ContentFile]:
         return DocumentKind.PDF, ContentFile(data, name=f"{uuid.uuid4().hex}.pdf")
     upload.seek(0)
     try:
-        processed = process_upload(upload, max_bytes=max_bytes)
+        cleaned = clean_upload(upload, max_bytes=max_bytes)
     except DomainError as exc:
         # Neither a PDF nor an image we accept: say both, under the form's field.
         message = _("Upload the certificate as a PDF or as an image: %(problem)s") % {"problem": exc.message}
         raise DomainError(message, code=exc.code, field="file") from exc
-    return DocumentKind.IMAGE, processed.original
+    return DocumentKind.IMAGE, cleaned.original

@@ -44,7 +44,7 @@ def verify_url(code: str) -> str:
 
 @lru_cache(maxsize=1)
 def cjk_font_path() -> str | None:
-    configured = getattr(settings, "CERTIFICATION_LABEL_FONT", "")
+    configured = settings.CERTIFICATION_LABEL_FONT
     for candidate in (configured, *CJK_FONT_CANDIDATES):
         if candidate and Path(candidate).is_file():
             return candidate

@@ -5,33 +5,44 @@ Throttled like the API lookups (scope "verify"), so the page is no back door for
 """
 from django.conf import settings
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from certification import selectors
-from certification.public import verification
+from certification.public import verdict, verification
 from certification.throttling import VerifyThrottle
 
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
-def status_banner(result) -> dict:
-    """The one line people who just scanned a label read first: {"level": ok|warn|bad, "text"}."""
-    certificate, unit = result["certificate"], result["unit"]
-    if unit is not None and not unit["chain"]["ok"]:
-        return {"level": "bad", "text": _("Warning: the trace record was altered")}
-    if certificate is None:
-        return {"level": "warn", "text": _("Not covered by a certificate")}
-    status = certificate["status"]
-    if status == "valid":
-        return {"level": "ok", "text": _("Certificate valid")}
-    texts = {
-        "suspended": _("Certificate suspended"),
-        "revoked": _("Certificate revoked"),
-        "expired": _("Certificate expired"),
-    }
-    return {"level": "warn" if status == "suspended" else "bad", "text": texts.get(status, certificate["status_display"])}
+def _other_language(language: str) -> str:
+    return "en" if language == "zh-hans" else "zh-hans"
+
+
+def _banner(result, language: str) -> dict:
+    """The verdict in the page's language, and again in the other one: whoever scanned the label
+    reads at once whether to trust it ({"level", "text", "other_language", "other_text"})."""
+    other = _other_language(language)
+    if result is None:
+        texts = {}
+        for lang in (language, other):
+            with translation.override(lang):
+                texts[lang] = _("Not found: this code is not certified here")
+        level = "bad"
+    else:
+        texts = {}
+        for lang in (language, other):
+            with translation.override(lang):
+                texts[lang] = verdict(result["certificate"], result["unit"])["message"]
+        level = result["verdict"]["level"]
+    return {"level": level, "text": texts[language], "other_language": other, "other_text": texts[other]}
+
+
+def _time_zone_label() -> str:
+    """e.g. "UTC+08:00": the page shows dates in the site's time zone, and says which."""
+    offset = timezone.localtime().strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
 
 
 @require_GET
@@ -47,11 +58,9 @@ def verify_page(request, code):
             response["Retry-After"] = str(int(throttle.wait() or 60))
         else:
             resolved = selectors.resolve_code(code)
-            context = {"code": code, "language": language, "result": None,
-                       "banner": {"level": "bad", "text": _("Not found: this code is not certified here")}}
-            if resolved is not None:
-                context["result"] = verification(*resolved, request)
-                context["banner"] = status_banner(context["result"])
+            result = verification(*resolved, request) if resolved is not None else None
+            context = {"code": code, "language": language, "result": result, "banner": _banner(result, language),
+                       "time_zone": _time_zone_label()}
             response = render(request, "certification/verify.html", context, status=200 if resolved else 404)
     response["Content-Language"] = language
     response.setdefault("Vary", "Accept-Language")

@@ -4,6 +4,7 @@ Built field by field from an allow-list: no customer identities, no internal not
 names, no serial numbers, no contacts or credit codes of organizations.
 """
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from certification import codes
 from certification.chain import verify_chain
@@ -92,36 +93,79 @@ def public_unit(unit) -> dict:
     }
 
 
-def public_warranty(unit) -> dict | None:
-    """The warranty of the listing the unit is (or was) offered in, while that listing is public."""
+# How the warranty reads when the certificate is not valid: the page must not promise it.
+WARRANTY_STATUS = {
+    CertificateStatus.VALID: ("valid", lambda: _("Valid while the certificate is valid.")),
+    CertificateStatus.SUSPENDED: ("suspended", lambda: _("Not valid: the certificate is suspended.")),
+    CertificateStatus.REVOKED: ("void", lambda: _("Void: the certificate was revoked.")),
+    CertificateStatus.EXPIRED: ("not_valid", lambda: _("Not valid: the certificate has expired.")),
+}
+
+
+def public_warranty(unit, certificate_status: str | None) -> dict | None:
+    """The warranty of the listing the unit is (or was) offered in, while that listing is public;
+    valid only while both the unit's certificate and the one the listing relies on are valid."""
     if unit.listing_id is None:
         return None
     link = (
-        ListingCertification.objects.filter(
+        ListingCertification.objects.select_related("certificate").filter(
             listing_id=unit.listing_id, listing__state__in=[ListingState.ACTIVE, ListingState.RESERVED, ListingState.SOLD]
         ).first()
     )
     if link is None:
         return None
-    return {"months": link.warranty_months, "coverage": link.coverage}
+    terms = {"months": link.warranty_months, "coverage": link.coverage}
+    if certificate_status is None:
+        return {**terms, "valid": False, "status": "not_valid",
+                "status_display": _("Not valid: no certificate covers this unit.")}
+    statuses = (certificate_status, link.certificate.effective_status)
+    status = next((status for status in statuses if status != CertificateStatus.VALID), CertificateStatus.VALID)
+    code, text = WARRANTY_STATUS[status]
+    return {**terms, "valid": status == CertificateStatus.VALID, "status": code, "status_display": text()}
+
+
+def verdict(certificate: dict | None, unit: dict | None) -> dict:
+    """The one line people who just scanned a label read first.
+
+    {"valid": bool, "level": "ok" | "warn" | "bad", "reason": code, "message": text}: valid only
+    when a valid certificate covers the code and its trace record is intact.
+    """
+    if unit is not None and not unit["chain"]["ok"]:
+        return {"valid": False, "level": "bad", "reason": "trace_altered",
+                "message": _("Warning: the trace record was altered")}
+    if certificate is None:
+        return {"valid": False, "level": "warn", "reason": "not_certified", "message": _("Not covered by a certificate")}
+    messages = {
+        CertificateStatus.VALID: lambda: _("Certificate valid"),
+        CertificateStatus.SUSPENDED: lambda: _("Certificate suspended"),
+        CertificateStatus.REVOKED: lambda: _("Certificate revoked"),
+        CertificateStatus.EXPIRED: lambda: _("Certificate expired"),
+    }
+    status = certificate["status"]
+    message = messages.get(status, lambda: certificate["status_display"])()
+    if status == CertificateStatus.VALID:
+        return {"valid": True, "level": "ok", "reason": "certificate_valid", "message": message}
+    return {"valid": False, "level": "bad", "reason": f"certificate_{status}", "message": message}
 
 
 def verification(kind: str, obj, request) -> dict:
     """The public verify response for a resolved code (see selectors.resolve_code)."""
     if kind == "unit":
         code = obj.trace_code
-        certificate = obj.certificate
+        certificate = public_certificate(obj.certificate) if obj.certificate else None
         label_url = request.build_absolute_uri(reverse("certification-label", args=[code]))
-        unit, warranty = public_unit(obj), public_warranty(obj)
+        unit = public_unit(obj)
+        warranty = public_warranty(obj, certificate["status"] if certificate else None)
     else:
         code = obj.number
-        certificate = obj
+        certificate = public_certificate(obj)
         label_url = None
         unit = warranty = None
     return {
         "code": code,
         "kind": kind,
-        "certificate": public_certificate(certificate) if certificate else None,
+        "verdict": verdict(certificate, unit),
+        "certificate": certificate,
         "unit": unit,
         "warranty": warranty,
         "page_url": verify_url(code),

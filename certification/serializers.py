@@ -408,11 +408,23 @@ class PublicUnitSerializer(serializers.Serializer):
 class PublicWarrantySerializer(serializers.Serializer):
     months = serializers.IntegerField()
     coverage = serializers.CharField()
+    valid = serializers.BooleanField(help_text=_("Only while the certificate is valid."))
+    status = serializers.ChoiceField(choices=["valid", "suspended", "void", "not_valid"])
+    status_display = serializers.CharField()
+
+
+class VerdictSerializer(serializers.Serializer):
+    valid = serializers.BooleanField(help_text=_("A valid certificate covers the code and its trace record is intact."))
+    level = serializers.ChoiceField(choices=["ok", "warn", "bad"])
+    reason = serializers.ChoiceField(choices=["certificate_valid", "certificate_suspended", "certificate_revoked",
+                                              "certificate_expired", "not_certified", "trace_altered"])
+    message = serializers.CharField()
 
 
 class VerifyResultSerializer(serializers.Serializer):
     code = serializers.CharField()
     kind = serializers.ChoiceField(choices=["unit", "certificate"])
+    verdict = VerdictSerializer()
     certificate = PublicCertificateSerializer(allow_null=True)
     unit = PublicUnitSerializer(allow_null=True)
     warranty = PublicWarrantySerializer(allow_null=True)

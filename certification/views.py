@@ -1,15 +1,14 @@
 """Thin API views of the certification app: authenticate, parse, call a service, shape the answer."""
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,6 +41,7 @@ from certification.throttling import VerifyThrottle
 from listings.models import Listing
 from listings.permissions import can_manage
 from listings.selectors import visible_listings
+from marketplace.api.renderers import PNGView
 from marketplace.errors import NotAllowed
 
 CODE_PATTERN = r"[0-9A-Za-z\-]{4,24}"
@@ -55,21 +55,27 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     permission_classes = [IsAuthenticatedOrReadOnly]
     filterset_fields = ["status", "type", "issuer", "holder"]
     queryset = Certificate.objects.none()
+    # Ids are numbers: any other path segment is no certificate (404), never a failed lookup.
+    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Certificate.objects.none()
         return selectors.visible_certificates(self.request.user)
 
+    def _visible_certificate(self, pk):
+        """The certificate if the user may see it; a hidden one is as unknown as a missing one (404)."""
+        return get_object_or_404(selectors.visible_certificates(self.request.user), pk=pk)
+
     def _certificate_for_change(self, pk):
-        # Looked up among all certificates: a non-issuer gets a clear 403 from the service.
-        return get_object_or_404(Certificate.objects.select_related("issuer", "holder"), pk=pk)
+        # A certificate the user sees but does not issue gets a clear 403 from the service.
+        return self._visible_certificate(pk)
 
     def _certificate_internals(self, pk):
         # Anonymous callers are refused before the lookup, so they cannot probe which ids exist.
         if not self.request.user.is_authenticated:
             raise NotAuthenticated()
-        certificate = get_object_or_404(Certificate, pk=pk)
+        certificate = self._visible_certificate(pk)
         if not selectors.can_see_certificate_internals(self.request.user, certificate):
             raise NotAllowed(_("Only the issuer, the holder and platform staff see this."))
         return certificate
@@ -83,9 +89,10 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(CertificateSerializer(certificate).data, status=status.HTTP_201_CREATED)
 
     def _change(self, request, pk, change, serializer_class=ReasonSerializer):
+        certificate = self._certificate_for_change(pk)
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        certificate = change(self._certificate_for_change(pk), actor=request.user, reason=serializer.validated_data["reason"])
+        certificate = change(certificate, actor=request.user, reason=serializer.validated_data["reason"])
         return Response(CertificateSerializer(certificate).data)
 
     @extend_schema(request=RequiredReasonSerializer, responses=CertificateSerializer)
@@ -118,14 +125,15 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(methods=["post"], request={"multipart/form-data": CertificateDocumentSerializer},
                    responses={201: CertificateDocumentSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None,
-            parser_classes=[MultiPartParser, FormParser, JSONParser])
+            parser_classes=[MultiPartParser])
     def documents(self, request, pk=None):
         """PDF or image scans of the certificate: issuer admins upload; issuer, holder and staff read."""
         if request.method == "POST":
+            certificate = self._certificate_for_change(pk)
             serializer = CertificateDocumentSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             document = services.add_certificate_document(
-                self._certificate_for_change(pk), actor=request.user, title=serializer.validated_data["title"],
+                certificate, actor=request.user, title=serializer.validated_data["title"],
                 upload=serializer.validated_data["file"],
             )
             return Response(CertificateDocumentSerializer(document, context={"request": request}).data,
@@ -325,30 +333,12 @@ class VerifyView(APIView):
         return Response(verification(kind, obj, request))
 
 
-class PNGRenderer(BaseRenderer):
-    media_type = "image/png"
-    format = "png"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
-class LabelView(APIView):
+class LabelView(PNGView):
     """A printable PNG label with the QR code of the unit's public verify page."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [VerifyThrottle]
-    renderer_classes = [PNGRenderer, JSONRenderer]
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, Response):
-            # An error: always the JSON error shape, whatever image type the client asked for.
-            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
-
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="Unknown code")})
     def get(self, request, code):
         normalized = codes.normalize_code(code)

@@ -18,6 +18,7 @@ from grading.models import (
     StandardTransition,
 )
 from grading.validation import criterion_problems, standard_problems
+from marketplace.admin import ReadOnlyAdmin
 from marketplace.errors import DomainError
 
 
@@ -118,18 +119,9 @@ class EvidenceInline(admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "listing", "source", "standard", "grade", "is_current", "inspection_agency", "created_at"]
     list_filter = ["source", "is_current", "standard"]
     list_select_related = ["listing", "standard", "grade", "inspection_agency"]
     search_fields = ["listing__title", "inspection_agency__name"]
     inlines = [EvidenceInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,9 +2,9 @@
 
 One file holds one version of a standard: its names, `source` (the public standards it follows),
 its grade scale best first, and its criteria in the order they are asked (see docs/grading.md).
-`build_standard` turns such a dict into a draft standard. It takes the model classes as
-arguments so that the seed migration can pass its historical models and
-`manage.py import_grading_standard` the real ones.
+`build_standard` turns such a dict into a draft standard (`manage.py import_grading_standard`).
+The first eight files were seeded as published version 1 by migration 0003, which carries its own
+frozen copy of them: a published file never changes, a new version is a new file.
 """
 import json
 from pathlib import Path
@@ -13,12 +13,6 @@ STANDARDS_DIR = Path(__file__).resolve().parent / "standards"
 # The common condition levels a level may mean (grading.models.Condition; plain values here, so the
 # seed migration reads files without the app's models).
 CONDITIONS = ("like_new", "excellent", "good", "fair", "for_parts")
-
-# The files seeded by migration 0004; a published file never changes, a new version is a new file.
-SEEDED_FILES = [
-    "phone-1.json", "computer-1.json", "book-1.json", "apparel-1.json",
-    "appliance-1.json", "furniture-1.json", "auto-part-1.json", "general-1.json",
-]
 
 STANDARD_FIELDS = ("code", "version", "name_zh", "name_en", "description_zh", "description_en", "source")
 LEVEL_FIELDS = ("code", "label_zh", "label_en", "description_zh", "description_en", "sellable", "condition")

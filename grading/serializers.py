@@ -70,11 +70,11 @@ class CriterionSerializer(serializers.ModelSerializer):
     def get_unit(self, criterion):
         return criterion.rules.get("unit", "") if criterion.answer_type == AnswerType.NUMBER else ""
 
-    @extend_schema_field(OpenApiTypes.NUMBER)
+    @extend_schema_field({"type": "number", "nullable": True})
     def get_min(self, criterion):
         return criterion.rules.get("min") if criterion.answer_type == AnswerType.NUMBER else None
 
-    @extend_schema_field(OpenApiTypes.NUMBER)
+    @extend_schema_field({"type": "number", "nullable": True})
     def get_max(self, criterion):
         return criterion.rules.get("max") if criterion.answer_type == AnswerType.NUMBER else None
 
@@ -94,8 +94,7 @@ class StandardSerializer(serializers.ModelSerializer):
                   "description_en", "source", "status", "published_at", "superseded_by", "levels", "criteria"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_superseded_by(self, standard):
+    def get_superseded_by(self, standard) -> str | None:
         return standard.superseded_by.label if standard.superseded_by_id else None
 
 

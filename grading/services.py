@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OrganizationKind, Role
 from accounts.permissions import has_org_role, require_org_can_act_as, require_org_role
+from grading import tasks
 from grading.compute import compute_grade
 from grading.models import (
     Assessment,
@@ -29,7 +30,8 @@ from grading.validation import validate_standard
 from listings import eligibility, lifecycle
 from listings.models import Listing, ListingState
 from marketplace.errors import Conflict, DomainError, NotAllowed
-from marketplace.images import process_upload
+from marketplace.images import clean_upload, make_pending_thumbnails, make_stored_thumbnail
+from marketplace.tasks import run_after_commit
 from marketplace.transitions import lock
 from notifications.services import notify
 
@@ -39,6 +41,8 @@ EVIDENCE_WINDOW = timedelta(hours=24)
 MAX_EVIDENCE = 10
 GRADE_FIELDS = ("grade_code", "grade_source", "grade_mismatch")
 SUSPENSION_FIELDS = ("state", "state_changed_at", "suspended_from_state", "suspension_sources", "suspension_reason")
+# How long an evidence photo may wait for its thumbnail task before the sweep makes it.
+PENDING_THUMBNAIL_GRACE = timedelta(minutes=10)
 
 
 @transaction.atomic
@@ -169,13 +173,7 @@ def _tell_seller_of_mismatch(listing, *, replaced, new_source) -> None:
     })
 
 
-@transaction.atomic
-def add_evidence(assessment, *, actor, image, criterion_key="", caption="") -> AssessmentEvidence:
-    """A photo that backs an answer: only the assessor, within 24 hours, at most ten per assessment.
-    The image goes through the shared pipeline (verified, metadata stripped, thumbnail made)."""
-    assessment = (
-        Assessment.objects.select_for_update().select_related("listing", "standard").get(pk=assessment.pk)
-    )
+def _check_evidence_allowed(assessment, actor, criterion_key) -> None:
     if actor is None or actor.pk != assessment.assessor_id:
         raise NotAllowed(_("Only the person who made the assessment may add evidence to it."), code="not_assessor")
     _check_gradable(assessment.listing)
@@ -190,15 +188,38 @@ def add_evidence(assessment, *, actor, image, criterion_key="", caption="") -> A
             _("“%(key)s” is not a criterion of %(standard)s.") % {"key": criterion_key, "standard": assessment.standard.label},
             code="unknown_criterion", field="criterion_key",
         )
-    processed = process_upload(image)
-    evidence = AssessmentEvidence(assessment=assessment, criterion_key=criterion_key, caption=caption)
-    evidence.image.save(processed.original.name, processed.original, save=False)
-    evidence.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
-    try:
-        evidence.save()
-    except Exception:
-        # Storage is not transactional: do not leave files behind that no row points at.
-        evidence.image.delete(save=False)
-        evidence.thumbnail.delete(save=False)
-        raise
-    return evidence
+
+
+def add_evidence(assessment, *, actor, image, criterion_key="", caption="") -> AssessmentEvidence:
+    """A photo that backs an answer: only the assessor, within 24 hours, at most ten per assessment.
+
+    The image goes through the shared pipeline (verified, metadata stripped) before the assessment
+    is locked; the checks run again under the lock. Its thumbnail is made by a task after the
+    commit (`make_evidence_thumbnail`): until then `thumbnail` is empty."""
+    _check_evidence_allowed(assessment, actor, criterion_key)
+    clean = clean_upload(image)
+    with transaction.atomic():
+        locked = lock(Assessment.objects.select_related("listing", "standard"), assessment.pk)
+        _check_evidence_allowed(locked, actor, criterion_key)
+        evidence = AssessmentEvidence(assessment=locked, criterion_key=criterion_key, caption=caption)
+        evidence.image.save(clean.original.name, clean.original, save=False)
+        try:
+            evidence.save()
+        except Exception:
+            # Storage is not transactional: do not leave a file behind that no row points at.
+            evidence.image.delete(save=False)
+            raise
+    run_after_commit(tasks.make_evidence_thumbnail, evidence.pk)
+    # Eager tasks have made the thumbnail by now: answer what is stored.
+    return AssessmentEvidence.objects.filter(pk=evidence.pk).first() or evidence
+
+
+def make_evidence_thumbnail(evidence_id) -> bool:
+    """Make the thumbnail of a stored evidence photo (the task after its upload). True when it has
+    one (now or before), False when the evidence is gone or its image cannot be read."""
+    return make_stored_thumbnail(AssessmentEvidence, evidence_id)
+
+
+def make_pending_evidence_thumbnails(*, older_than=PENDING_THUMBNAIL_GRACE, limit=100) -> int:
+    """Evidence still without a thumbnail some time after its upload (its task was lost) gets one now."""
+    return make_pending_thumbnails(AssessmentEvidence, older_than=older_than, limit=limit)

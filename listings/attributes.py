@@ -1,8 +1,8 @@
 """Category attributes: validated against the category's JSON Schema, then normalized.
 
 Schemas are JSON Schema draft 2020-12 with our own "format"s, checked (not just annotated):
-  isbn            ISBN-10 or ISBN-13 with a valid check digit (hyphens and spaces allowed);
-                  stored normalized as ISBN-13
+  isbn            ISBN-10 or ISBN-13 with a valid check digit (hyphens and spaces allowed), checked
+                  by python-stdnum; stored normalized as ISBN-13
   imei-last4      the last four digits of an IMEI (the full IMEI is never asked for)
   oe-part-number  an original-equipment part number: letters, digits, '-', '.', ' ', 4 to 30 long
 Unknown fields are refused by the schemas (additionalProperties: false).
@@ -11,28 +11,16 @@ import re
 
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
+from stdnum import isbn
+from stdnum.exceptions import ValidationError as InvalidNumber
 
 from marketplace.errors import DomainError
 
 _ISBN_SEPARATORS = re.compile(r"[\s-]")
+# The ISBN-10 and ISBN-13 shapes only: stdnum alone would also take nine digits (an old SBN).
+_ISBN_SHAPE = re.compile(r"[0-9]{9}[0-9X]|[0-9]{13}")
 _OE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .\-]{2,28}[A-Za-z0-9]$")
 _IMEI_LAST4 = re.compile(r"^[0-9]{4}$")
-
-
-def _isbn10_valid(digits: str) -> bool:
-    if not re.fullmatch(r"[0-9]{9}[0-9X]", digits):
-        return False
-    total = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(digits))
-    return total % 11 == 0
-
-
-def _isbn13_check_digit(first12: str) -> str:
-    total = sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(first12))
-    return str((10 - total % 10) % 10)
-
-
-def _isbn13_valid(digits: str) -> bool:
-    return bool(re.fullmatch(r"97[89][0-9]{10}", digits)) and _isbn13_check_digit(digits[:12]) == digits[12]
 
 
 def normalize_isbn(value: str) -> str | None:
@@ -40,12 +28,12 @@ def normalize_isbn(value: str) -> str | None:
     if not isinstance(value, str):
         return None
     digits = _ISBN_SEPARATORS.sub("", value).upper()
-    if len(digits) == 10 and _isbn10_valid(digits):
-        first12 = "978" + digits[:9]
-        return first12 + _isbn13_check_digit(first12)
-    if len(digits) == 13 and _isbn13_valid(digits):
-        return digits
-    return None
+    if not _ISBN_SHAPE.fullmatch(digits):
+        return None
+    try:
+        return isbn.validate(digits, convert=True)
+    except InvalidNumber:
+        return None
 
 
 FORMAT_CHECKER = FormatChecker()

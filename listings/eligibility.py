@@ -27,6 +27,10 @@ publishing   rules: photo_required, organization_verified                       
              Checked when publishing and against edits on sale; nothing takes a listing off
              sale for them (an organization that loses its verification keeps what it published,
              but publishes nothing new).
+             seller_record                                     (orders.rules)
+             A seller with too many grade claims upheld (orders.record) publishes new listings
+             only after staff reviewed the record; what is on sale stays. Back: staff clear the
+             record (`POST .../record/clear`), or the share of upheld claims falls.
 moderation   no rules: staff judge.
              Off sale: staff, `lifecycle.suspend(listing, actor=staff, reason=...)` (the listing's
              suspend endpoint, the moderation queue). Back: staff, `lifecycle.reinstate(...)`.
@@ -50,8 +54,15 @@ compliance   rules: traced_units, data_erasure                  (certification.r
              Back: a passed retest, passed units linked instead, a passed erasure record, or an
              edit by the seller that fixes it (fewer items than failed units).
 
-Where the next reasons go (orders, events)
-------------------------------------------
+Holds (off sale without a fault)
+--------------------------------
+order        orders.services through listings.stock: a checkout that takes the last free unit
+             -> `reserve(listing, actor=None, source="order")`; the unit comes back (the
+             checkout expired or was cancelled) -> `release(...)`; the last unit paid for ->
+             `mark_sold(...)`. Every unit sold -> sold for good.
+
+Where the next reasons go (events and others)
+---------------------------------------------
 * A listing that leaves sale without a fault (reserved by a checkout, sold through an order,
   brought to a stall) is a *hold*: declare it in HOLDS below and move the listing with
   `lifecycle.reserve / release / mark_sold(listing, actor=None, source=<hold>, reason=...)` from
@@ -109,9 +120,13 @@ SOURCES: dict[str, Source] = {
     COMPLIANCE: Source(COMPLIANCE, enforced=True),
 }
 
-# Holds: reasons to leave sale that are not faults, {name: what it means}. Orders ("order":
-# reserved by a checkout, sold through an order) and events ("stall") declare theirs here.
-HOLDS: dict[str, str] = {}
+# Holds: reasons to leave sale that are not faults, {name: what it means}. A new one (events'
+# "stall", say) is declared here too.
+ORDER = "order"
+HOLDS: dict[str, str] = {
+    ORDER: "reserved by a checkout with no unit left for another buyer, sold when the order is paid "
+           "(orders, through listings.stock)",
+}
 
 
 class Problem(NamedTuple):
@@ -243,7 +258,7 @@ def kept_on_sale(listing):
 # The listing's own rules.
 
 def photo_required(listing):
-    return [] if listing.photos.exists() else [_("Add at least one photo.")]
+    return [] if listing.photos.filter(ready=True).exists() else [_("Add at least one photo.")]
 
 
 def organization_verified(listing):

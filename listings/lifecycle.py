@@ -63,7 +63,7 @@ SUSPENDABLE = eligibility.ON_SALE
 
 
 def ttl_days() -> int:
-    return int(getattr(settings, "LISTING_TTL_DAYS", 60))
+    return settings.LISTING_TTL_DAYS
 
 
 def _label(state) -> str:

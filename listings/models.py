@@ -179,12 +179,17 @@ def upload_thumbnail(instance, filename):
 
 
 class ListingPhoto(models.Model):
-    """A photo re-encoded without metadata, with WebP derivatives and a perceptual hash."""
+    """A photo re-encoded without metadata, with WebP derivatives and a perceptual hash.
+
+    The upload stores the cleaned original; a task makes the display and thumbnail after the
+    commit and sets `ready`. Until then the photo is not shown and does not count for publishing.
+    """
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="photos")
     original = models.ImageField(upload_to=upload_original, width_field="width", height_field="height")
-    display = models.ImageField(upload_to=upload_display)
-    thumbnail = models.ImageField(upload_to=upload_thumbnail)
+    display = models.ImageField(upload_to=upload_display, blank=True)
+    thumbnail = models.ImageField(upload_to=upload_thumbnail, blank=True)
+    ready = models.BooleanField(_("derivatives made"), default=False)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     # 64-bit perceptual (difference) hash as 16 hex digits: the same picture reused elsewhere is flagged.

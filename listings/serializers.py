@@ -2,7 +2,6 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -91,8 +90,13 @@ class PhotoSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ListingPhoto
-        fields = ["id", "position", "width", "height", "display_url", "thumbnail_url", "duplicate_of_listing", "created_at"]
+        fields = [
+            "id", "position", "width", "height", "ready", "display_url", "thumbnail_url", "duplicate_of_listing",
+            "created_at",
+        ]
         read_only_fields = fields
+        extra_kwargs = {"ready": {"help_text": "False until the display and thumbnail are made (a task after the "
+                                               "upload); only ready photos are shown on the listing."}}
 
     def get_display_url(self, photo) -> str | None:
         return _absolute(self.context.get("request"), photo.display)
@@ -100,17 +104,18 @@ class PhotoSerializer(serializers.ModelSerializer):
     def get_thumbnail_url(self, photo) -> str | None:
         return _absolute(self.context.get("request"), photo.thumbnail)
 
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_duplicate_of_listing(self, photo):
+    def get_duplicate_of_listing(self, photo) -> int | None:
         request = self.context.get("request")
         if request is None or not request.user.is_staff or photo.duplicate_of_id is None:
             return None
         return photo.duplicate_of.listing_id
 
 
-def _photos(listing):
+def _photos(listing, *, ready_only=True):
+    """The listing's photos in order; by default only those whose derivatives exist (what is shown)."""
     cached = getattr(listing, "ordered_photos", None)
-    return cached if cached is not None else list(listing.photos.order_by("position", "id"))
+    photos = cached if cached is not None else list(listing.photos.order_by("position", "id"))
+    return [photo for photo in photos if photo.ready] if ready_only else photos
 
 
 def _assessment(listing, source):
@@ -198,10 +203,35 @@ class ListingDetailSerializer(ListingCardSerializer):
         return list(listing.suspension_sources) if self._insider(listing) else None
 
 
+@extend_schema_field({
+    "oneOf": [{"type": "integer"}, {"type": "string"}],
+    "description": "A category id (12) or slug (\"novels\").",
+})
+class CategoryReferenceField(serializers.Field):
+    """A category given by its id or by its slug (what a client that read the tree has at hand)."""
+
+    default_error_messages = {
+        "invalid": _("Give a category id or slug."),
+        "unknown": _("There is no category “{value}”: give a category id or slug."),
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str) or not str(data).strip():
+            self.fail("invalid")
+        wanted = str(data).strip()
+        category = Category.objects.filter(**{"pk": int(wanted)} if wanted.isdigit() else {"slug": wanted}).first()
+        if category is None:
+            self.fail("unknown", value=wanted)
+        return category
+
+    def to_representation(self, value):
+        return value.pk
+
+
 class _ListingInputSerializer(serializers.Serializer):
     """Shape of the fields a seller writes; the service checks the rules (prices, owners, schema)."""
 
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    category = CategoryReferenceField()
     kind = serializers.ChoiceField(choices=ListingKind.choices, default=ListingKind.SECOND_HAND)
     title = serializers.CharField(max_length=120, min_length=2)
     description = serializers.CharField(max_length=5000, allow_blank=True, default="")
@@ -282,8 +312,24 @@ class FavouriteSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReportReasonField(serializers.ChoiceField):
+    """A report reason; a value that is not one is refused with the list of those that are."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=ReportReason.choices, **kwargs)
+
+    def to_internal_value(self, data):
+        if str(data) not in self.choice_strings_to_values:
+            raise serializers.ValidationError(
+                _("“%(value)s” is not a reason: give one of %(reasons)s.")
+                % {"value": data, "reasons": ", ".join(ReportReason.values)},
+                code="invalid_choice",
+            )
+        return super().to_internal_value(data)
+
+
 class ReportCreateSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=ReportReason.choices)
+    reason = ReportReasonField(help_text=f"One of: {', '.join(ReportReason.values)} (what each means: the enum).")
     details = serializers.CharField(max_length=2000, allow_blank=True, default="")
 
 
@@ -315,6 +361,6 @@ class ModerationReportSerializer(serializers.ModelSerializer):
         """Photos of the listing flagged as reused from another seller: {photo, duplicate_of_listing}."""
         return [
             {"photo": photo.pk, "duplicate_of_listing": photo.duplicate_of.listing_id}
-            for photo in _photos(report.listing)
+            for photo in _photos(report.listing, ready_only=False)
             if photo.duplicate_of_id is not None and photo.duplicate_of is not None
         ]

@@ -4,6 +4,8 @@ Each action runs in one transaction, checks who acts, leaves an audit trail wher
 matters (ListingChange for price and description, the report's own handled_* fields for
 moderation) and sends listings.signals.listing_changed for what search indexes.
 """
+import json
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -15,10 +17,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.permissions import has_org_role
-from listings import eligibility, lifecycle
+from listings import eligibility, lifecycle, tasks
 from listings.attributes import validate_attributes
 from listings.models import (
     MAX_PRICE,
+    Category,
     Favourite,
     HandoverOption,
     Listing,
@@ -32,18 +35,30 @@ from listings.models import (
 )
 from listings.permissions import SELLING_ORG_KINDS, can_manage, require_manage, require_staff
 from listings.signals import listing_changed
-from marketplace.errors import Conflict, DomainError, NotAllowed
-from marketplace.images import PHASH_MAX_DISTANCE, hamming, hash_bands, process_upload
+from marketplace.errors import Conflict, DomainError, NotAllowed, NotFound
+from marketplace.images import (
+    PHASH_MAX_DISTANCE,
+    clean_upload,
+    derive_stored,
+    hamming,
+    hash_bands,
+    make_derivatives,
+)
+from marketplace.tasks import run_after_commit
 from marketplace.transitions import lock
 
 COORDINATE_STEP = Decimal("0.01")  # about 1 km: the exact point is never stored
 PHOTO_STATES = (ListingState.DRAFT, ListingState.ACTIVE)
+# A listing in these states is public or may become public again without a publish check: it keeps a photo.
+PHOTO_REQUIRED_STATES = (ListingState.ACTIVE, ListingState.RESERVED, ListingState.SUSPENDED)
+# How long an upload may wait for its derivative task before the sweep makes them.
+PENDING_PHOTO_GRACE = timedelta(minutes=10)
 HISTORY_FIELDS = ("price", "description")
 VIEW_DEDUP_SECONDS = 60 * 60
 
 
 def max_photos() -> int:
-    return int(getattr(settings, "LISTING_MAX_PHOTOS", 12))
+    return settings.LISTING_MAX_PHOTOS
 
 
 def round_coordinate(value) -> Decimal | None:
@@ -133,6 +148,11 @@ def create_listing(*, actor, category, title, price, city, organization=None, ki
     return listing
 
 
+def _history_text(value) -> str:
+    # Lists and objects (attributes, hand-over options) as JSON, the way clients wrote them.
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, dict | list) else str(value)
+
+
 EDITABLE_FIELDS = frozenset({
     "title", "description", "price", "negotiable", "quantity", "handover_options", "city", "district",
     "latitude", "longitude", "attributes", "category", "kind",
@@ -140,14 +160,20 @@ EDITABLE_FIELDS = frozenset({
 
 
 @transaction.atomic
-def update_listing(listing, *, actor, **changes) -> Listing:
-    """Edit a listing the actor manages; price and description changes are kept in ListingChange."""
+def update_listing(listing, *, actor, by_staff=False, **changes) -> Listing:
+    """Edit a listing the actor manages; price and description changes are kept in ListingChange.
+
+    `by_staff`: platform staff correct the listing (the Django admin). They need not manage it, the
+    same rules apply, and every field they change is kept in ListingChange with them as the actor."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise DomainError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
                           code="not_editable")
     listing = lock(Listing.objects, listing.pk)
-    require_manage(actor, listing)
+    if by_staff:
+        require_staff(actor)
+    else:
+        require_manage(actor, listing)
     if listing.state == ListingState.SOLD:
         raise Conflict(_("A sold listing can no longer be edited."), code="listing_sold")
     moves = ("category" in changes and changes["category"].pk != listing.category_id) or (
@@ -182,9 +208,9 @@ def update_listing(listing, *, actor, **changes) -> Listing:
             old = getattr(listing, name)
             if old == value:
                 continue
-            if name in HISTORY_FIELDS:
-                history.append(ListingChange(listing=listing, actor=actor, field=name, old_value=str(old),
-                                             new_value=str(value)))
+            if by_staff or name in HISTORY_FIELDS:
+                history.append(ListingChange(listing=listing, actor=actor, field=name, old_value=_history_text(old),
+                                             new_value=_history_text(value)))
             setattr(listing, name, value)
             changed.add(name)
     if not changed:
@@ -214,16 +240,25 @@ def delete_draft(listing, *, actor) -> None:
 
 # Photos
 
+def _vanished() -> NotFound:
+    # Another request deleted the photo between our look-up and our lock.
+    return NotFound(_("This listing or photo no longer exists."))
+
+
 def _photo_file_names(photos):
     return [(f.storage, f.name) for photo in photos for f in (photo.original, photo.display, photo.thumbnail) if f]
 
 
 def _delete_files_after_commit(names):
     def delete():
-        for storage, name in names:
-            storage.delete(name)
+        _delete_files(names)
 
     transaction.on_commit(delete)
+
+
+def _delete_files(names):
+    for storage, name in names:
+        storage.delete(name)
 
 
 def _check_photos_allowed(listing, actor) -> None:
@@ -235,9 +270,9 @@ def _check_photos_allowed(listing, actor) -> None:
 
 
 def _lock_for_photos(listing, actor) -> Listing:
-    listing = Listing.objects.select_for_update().get(pk=listing.pk)
-    _check_photos_allowed(listing, actor)
-    return listing
+    locked = lock(Listing.objects, listing.pk)
+    _check_photos_allowed(locked, actor)
+    return locked
 
 
 def _find_duplicate(listing, phash) -> ListingPhoto | None:
@@ -268,45 +303,92 @@ def _report_duplicate(listing, duplicate_of):
 
 
 def add_photo(listing, *, actor, uploaded_file) -> ListingPhoto:
-    """Clean and store a photo (at the end); flag and report it when another seller already uses it."""
-    # Cheap checks first, then the slow image work outside the row lock, then check again under it.
+    """Check, clean and store a photo (at the end); flag and report it when another seller already
+    uses it. Its display and thumbnail are made by a task once the photo is committed
+    (`make_photo_derivatives`): until then it is not shown and does not count for publishing."""
+    # Cheap checks first, then the image checks and cleaning outside the row lock, then check again under it.
     _check_photos_allowed(listing, actor)
-    processed = process_upload(uploaded_file)
+    clean = clean_upload(uploaded_file)
     with transaction.atomic():
-        return _store_photo(_lock_for_photos(listing, actor), actor, processed)
+        photo = _store_photo(_lock_for_photos(listing, actor), actor, clean)
+    run_after_commit(tasks.make_photo_derivatives, photo.pk)
+    # Eager tasks have made it ready by now: answer what is stored.
+    return ListingPhoto.objects.filter(pk=photo.pk).first() or photo
 
 
-def _store_photo(listing, actor, processed) -> ListingPhoto:
+def _store_photo(listing, actor, clean) -> ListingPhoto:
     count = listing.photos.count()
     if count >= max_photos():
         raise Conflict(_("A listing has at most %(max)s photos.") % {"max": max_photos()}, code="too_many_photos")
-    bands = hash_bands(processed.phash)
-    duplicate_of = _find_duplicate(listing, processed.phash)
+    bands = hash_bands(clean.phash)
+    duplicate_of = _find_duplicate(listing, clean.phash)
     photo = ListingPhoto(
         listing=listing,
-        width=processed.width,
-        height=processed.height,
-        phash=processed.phash,
+        width=clean.width,
+        height=clean.height,
+        phash=clean.phash,
         position=count,
         uploaded_by=actor,
         duplicate_of=duplicate_of,
+        ready=False,
         **{f"hash_band_{index}": band for index, band in enumerate(bands)},
     )
-    photo.original.save(processed.original.name, processed.original, save=False)
-    photo.display.save(processed.display.name, processed.display, save=False)
-    photo.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
+    photo.original.save(clean.original.name, clean.original, save=False)
     written = _photo_file_names([photo])
-    # The files are written before the row: remove them again if saving the row fails.
+    # The file is written before the row: remove it again if saving the row fails.
     try:
         photo.save()
         if duplicate_of is not None:
             _report_duplicate(listing, duplicate_of)
-        _changed(listing, {"photos"})
     except Exception:
-        for storage, name in written:
-            storage.delete(name)
+        _delete_files(written)
         raise
     return photo
+
+
+def make_photo_derivatives(photo_id) -> bool:
+    """Make the display and thumbnail of a stored photo and show it (the task after an upload).
+
+    True when the photo is ready (now or before), False when it is gone or its original cannot be
+    read. The image work holds no lock; recording the result locks the listing and then the photo,
+    the order every photo write locks in, so a delete of either waits for it or wins cleanly.
+    """
+    photo = ListingPhoto.objects.filter(pk=photo_id).first()
+    if photo is None:
+        return False
+    if photo.ready:
+        return True
+    derivatives = derive_stored(photo.original, make_derivatives, f"photo {photo_id}")
+    if derivatives is None:
+        return False
+    photo.display.save(derivatives.display.name, derivatives.display, save=False)
+    photo.thumbnail.save(derivatives.thumbnail.name, derivatives.thumbnail, save=False)
+    written = [(photo.display.storage, photo.display.name), (photo.thumbnail.storage, photo.thumbnail.name)]
+    try:
+        with transaction.atomic():
+            listing = Listing.objects.select_for_update().filter(pk=photo.listing_id).first()
+            current = ListingPhoto.objects.select_for_update().filter(pk=photo_id).first() if listing else None
+            if current is not None and not current.ready:
+                current.display, current.thumbnail, current.ready = photo.display.name, photo.thumbnail.name, True
+                current.save(update_fields=["display", "thumbnail", "ready"])
+                _changed(listing, {"photos"})
+                return True
+    except Exception:
+        _delete_files(written)
+        raise
+    # Deleted while the derivatives were made, or made ready by another run: these files are nobody's.
+    _delete_files(written)
+    return current is not None
+
+
+def make_pending_photo_derivatives(*, older_than=PENDING_PHOTO_GRACE, limit=100) -> int:
+    """Photos still without derivatives some time after their upload (their task was lost: broker
+    down, worker killed) are made ready now, oldest first. Returns how many became ready."""
+    due = (
+        ListingPhoto.objects.filter(ready=False, created_at__lte=timezone.now() - older_than)
+        .order_by("id").values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for photo_id in list(due) if make_photo_derivatives(photo_id))
 
 
 def _renumber(listing, ordered_ids):
@@ -320,8 +402,20 @@ def _renumber(listing, ordered_ids):
 
 @transaction.atomic
 def delete_photo(photo, *, actor) -> None:
+    """Delete a photo (its files go after the commit). The last photo shown on a listing that is on
+    sale, or may come back on sale, stays: 409 `last_photo`."""
     listing = _lock_for_photos(photo.listing, actor)
-    photo = ListingPhoto.objects.get(pk=photo.pk, listing=listing)
+    photo = ListingPhoto.objects.select_for_update().filter(pk=photo.pk, listing=listing).first()
+    if photo is None:
+        raise _vanished()
+    if (
+        listing.state in PHOTO_REQUIRED_STATES and photo.ready
+        and not listing.photos.filter(ready=True).exclude(pk=photo.pk).exists()
+    ):
+        raise Conflict(
+            _("This is the last photo of a listing on sale: add another photo first, or withdraw the listing."),
+            code="last_photo",
+        )
     names = _photo_file_names([photo])
     photo.delete()
     _renumber(listing, list(listing.photos.order_by("position", "id").values_list("pk", flat=True)))
@@ -347,22 +441,87 @@ def set_cover(photo, *, actor) -> list[ListingPhoto]:
     listing = _lock_for_photos(photo.listing, actor)
     ordered = list(listing.photos.order_by("position", "id").values_list("pk", flat=True))
     if photo.pk not in ordered:
-        raise DomainError(_("This photo belongs to another listing."), code="wrong_listing", field="photo")
+        raise _vanished()
     ordered.remove(photo.pk)
     _renumber(listing, [photo.pk, *ordered])
     _changed(listing, {"photos"})
     return list(listing.photos.order_by("position", "id"))
 
 
+# Categories
+
+CATEGORY_FIELDS = frozenset({
+    "parent", "slug", "name_zh", "name_en", "grading_standard_code", "attribute_schema", "requires_data_erasure",
+    "position", "is_active",
+})
+# What the search documents of the listings below a category read of it: its names and its place in the tree.
+INDEXED_CATEGORY_FIELDS = frozenset({"parent", "name_zh", "name_en"})
+REINDEX_BATCH = 500
+
+
+@transaction.atomic
+def update_category(category, *, actor, **changes) -> Category:
+    """Staff edit a category (the Django admin). A rename or a move under another parent reaches
+    search: once committed, a task reports every active listing of the category and of the
+    categories below it as changed, in batches (`report_category_listings_changed`)."""
+    require_staff(actor)
+    unknown = set(changes) - CATEGORY_FIELDS
+    if unknown:
+        raise DomainError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+                          code="not_editable")
+    category = lock(Category.objects, category.pk)
+    parent = changes.get("parent")
+    if parent is not None and parent.pk in category.descendant_ids():
+        raise DomainError(_("A category cannot be moved under itself or one of its subcategories."),
+                          code="category_cycle", field="parent")
+    changed = set()
+    for name, value in changes.items():
+        if getattr(category, name) != value:
+            setattr(category, name, value)
+            changed.add(name)
+    if not changed:
+        return category
+    category.save(update_fields=sorted(changed))
+    if changed & INDEXED_CATEGORY_FIELDS:
+        category_id = category.pk
+        # robust: the category is saved; a broker that refuses the task is logged, not the admin's error.
+        transaction.on_commit(lambda: tasks.reindex_category_listings.delay(category_id), robust=True)
+    return category
+
+
+def report_category_listings_changed(category_id, *, batch_size=REINDEX_BATCH) -> int:
+    """Send listing_changed for every active listing of the category and of every category below
+    it, `batch_size` listings per transaction (by id), so search indexes them with the category's
+    current names and place in the tree. Only active listings are in the index. Returns how many."""
+    category = Category.objects.filter(pk=category_id).first()
+    if category is None:
+        return 0
+    category_ids = category.descendant_ids()
+    reported, last_id = 0, 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Listing.objects.filter(category_id__in=category_ids, state=ListingState.ACTIVE, pk__gt=last_id)
+                .order_by("pk")[:batch_size]
+            )
+            for listing in batch:
+                _changed(listing, {"category"})
+        if not batch:
+            return reported
+        reported += len(batch)
+        last_id = batch[-1].pk
+
+
 # Favourites, views, reports
 
-def add_favourite(listing, *, user) -> Favourite:
+def add_favourite(listing, *, user) -> tuple[Favourite, bool]:
+    """Put a published listing on the user's watchlist: (the favourite, whether it is new). Adding
+    it again, or twice at once, keeps the one favourite (the unique constraint decides)."""
     if not listing.is_public:
         raise Conflict(_("Only published listings can be added to your watchlist."), code="not_public")
     if listing.seller_id == user.pk:
         raise DomainError(_("You cannot watch your own listing."), code="own_listing")
-    favourite, _created = Favourite.objects.get_or_create(user=user, listing=listing)
-    return favourite
+    return Favourite.objects.get_or_create(user=user, listing=listing)
 
 
 def remove_favourite(listing, *, user) -> None:

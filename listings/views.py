@@ -7,12 +7,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from listings import lifecycle, services
-from listings.filters import ListingFilter
+from listings.filters import TRUE_WORDS, ListingFilter
 from listings.models import Category, Favourite, Listing, ListingReport, ReportStatus
 from listings.permissions import can_manage
 from listings.selectors import (
@@ -41,6 +41,7 @@ from listings.serializers import (
     SuspendReasonSerializer,
     TransitionSerializer,
 )
+from marketplace.api.pagination import ValidatedPagePagination
 from marketplace.api.permissions import IsStaff
 from marketplace.errors import NotAllowed
 
@@ -86,6 +87,7 @@ class ListingViewSet(
     queryset = Listing.objects.none()
     serializer_class = ListingDetailSerializer
     filterset_class = ListingFilter
+    pagination_class = ValidatedPagePagination
     filter_backends = [filters.DjangoFilterBackend]
     permission_classes = [IsAuthenticatedOrReadOnly]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -93,7 +95,7 @@ class ListingViewSet(
 
     def _wants_mine(self):
         params = self.request.query_params
-        return params.get("mine") in ("1", "true", "True") or params.get("seller") == "me"
+        return params.get("mine", "").strip().lower() in TRUE_WORDS or params.get("seller") == "me"
 
     def get_queryset(self):
         user = self.request.user
@@ -205,13 +207,17 @@ class ListingViewSet(
         methods=["post"], request={"multipart/form-data": PhotoUploadSerializer}, responses={201: PhotoSerializer}
     )
     @action(
-        detail=True, methods=["get", "post"], pagination_class=None, parser_classes=[MultiPartParser, FormParser],
+        detail=True, methods=["get", "post"], pagination_class=None, parser_classes=[MultiPartParser],
         permission_classes=[IsAuthenticatedOrReadOnly],
     )
     def photos(self, request, pk=None):
+        """The listing's photos in order. The seller side and staff also see photos still waiting
+        for their derivatives (`ready: false`); everyone else sees ready photos only."""
         listing = self.get_object()
         if request.method == "GET":
             photos = listing.photos.select_related("duplicate_of").order_by("position", "id")
+            if not (request.user.is_staff or can_manage(request.user, listing)):
+                photos = photos.filter(ready=True)
             return Response(PhotoSerializer(photos, many=True, context=self.get_serializer_context()).data)
         serializer = PhotoUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -261,22 +267,28 @@ class ListingViewSet(
             raise NotAllowed(_("Only the seller and staff see the history of states."))
         return Response(TransitionSerializer(listing.transitions.select_related("actor"), many=True).data)
 
-    @extend_schema(methods=["post"], request=None, responses={201: None})
+    @extend_schema(methods=["post"], request=None, responses={201: FavouriteSerializer, 200: FavouriteSerializer})
     @extend_schema(methods=["delete"], request=None, responses={204: None})
     @action(detail=True, methods=["post", "delete"], permission_classes=[IsAuthenticated])
     def favourite(self, request, pk=None):
-        """Add the listing to my watchlist (POST) or take it off (DELETE)."""
+        """Add the listing to my watchlist (POST: the favourite, 201 when added, 200 when it was
+        already there) or take it off (DELETE)."""
         listing = self.get_object()
         if request.method == "DELETE":
             services.remove_favourite(listing, user=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        services.add_favourite(listing, user=request.user)
-        return Response(status=status.HTTP_201_CREATED)
+        favourite, created = services.add_favourite(listing, user=request.user)
+        favourite = Favourite.objects.prefetch_related(
+            Prefetch("listing", queryset=with_cards(Listing.objects.all()))
+        ).get(pk=favourite.pk)
+        return Response(FavouriteSerializer(favourite, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request=ReportCreateSerializer, responses={201: ReportSerializer})
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def report(self, request, pk=None):
-        """Report the listing to staff; one open report per person per listing."""
+        """Report the listing to staff; one open report per person per listing. `reason` is one of
+        prohibited, fraud, wrong_grade, counterfeit, duplicate, offensive, other."""
         serializer = ReportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report = services.report_listing(self.get_object(), reporter=request.user, **serializer.validated_data)
@@ -288,6 +300,7 @@ class FavouriteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = FavouriteSerializer
     permission_classes = [IsAuthenticated]
+    pagination_class = ValidatedPagePagination
     queryset = Favourite.objects.none()
 
     def get_queryset(self):
@@ -314,6 +327,7 @@ class ModerationReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     queryset = ListingReport.objects.none()
     filterset_class = ReportFilter
     filter_backends = [filters.DjangoFilterBackend]
+    pagination_class = ValidatedPagePagination
 
     def get_queryset(self):
         queryset = ListingReport.objects.select_related("reporter", "handled_by").prefetch_related(

@@ -1,25 +1,35 @@
 """The shared image pipeline: every uploaded photo (listing photos, grading evidence) goes through here.
 
-process_upload() refuses what is not really a JPEG, PNG or WebP image, bounds bytes and pixels
-(decompression bombs answer 400, never crash a worker), applies the EXIF orientation and then
-re-encodes without any metadata, so GPS positions, camera serials and ICC/XMP blocks never
-reach storage. It returns the cleaned original, a ~1280 px display and a ~320 px thumbnail
-(both WebP) and a 64-bit difference hash for spotting the same picture reused elsewhere.
+clean_upload() runs in the request: it refuses what is not really a JPEG, PNG or WebP image,
+bounds bytes and pixels (decompression bombs answer 400, never crash a worker), applies the EXIF
+orientation and then re-encodes without any metadata, so GPS positions, camera serials and
+ICC/XMP blocks never reach storage. It returns the cleaned original and a 64-bit difference hash
+for spotting the same picture reused elsewhere.
+
+make_derivatives() is the slow part, run by a task after the original is stored: a ~1280 px
+display and a ~320 px thumbnail (both WebP) of the cleaned original; make_thumbnail() only the
+thumbnail. derive_stored() reads a stored original back for such a task; make_stored_thumbnail()
+and make_pending_thumbnails() are the whole task and its sweep for rows with an `image` and a
+`thumbnail` (grading evidence, claim photos).
+
+process_upload() does both at once, for callers that keep an image without a task.
 """
 import io
+import logging
 import uuid
 import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from marketplace.errors import DomainError
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 40_000_000
+logger = logging.getLogger("marketplace.images")
+
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 DISPLAY_SIZE = 1280
 THUMBNAIL_SIZE = 320
@@ -37,6 +47,22 @@ class ImageRejected(DomainError):
     """The upload is not an image we accept, or is too large (HTTP 400)."""
 
     default_code = "invalid_image"
+
+
+@dataclass
+class CleanImage:
+    """An upload that passed the checks, re-encoded without metadata: safe to store."""
+
+    original: ContentFile
+    width: int
+    height: int
+    phash: str
+
+
+@dataclass
+class Derivatives:
+    display: ContentFile
+    thumbnail: ContentFile
 
 
 @dataclass
@@ -156,10 +182,10 @@ def hash_bands(phash: str) -> list[int]:
     return bands
 
 
-def process_upload(uploaded_file, *, max_bytes=None, max_pixels=None) -> ProcessedImage:
+def clean_upload(uploaded_file, *, max_bytes=None, max_pixels=None) -> CleanImage:
     """Validate and clean an uploaded image; raises ImageRejected (400) with a reason the user can act on."""
-    max_bytes = max_bytes or getattr(settings, "IMAGE_MAX_BYTES", DEFAULT_MAX_BYTES)
-    max_pixels = max_pixels or getattr(settings, "IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+    max_bytes = max_bytes or settings.IMAGE_MAX_BYTES
+    max_pixels = max_pixels or settings.IMAGE_MAX_PIXELS
     data = _read_bounded(uploaded_file, max_bytes)
     image = _open_checked(data, max_pixels)
     image.seek(0)  # animated WebP/PNG: the first frame stands for the photo
@@ -170,11 +196,82 @@ def process_upload(uploaded_file, *, max_bytes=None, max_pixels=None) -> Process
         original = ContentFile(_encode(clean, "PNG", optimize=True), name=f"{stem}.png")
     else:
         original = ContentFile(_encode(clean, "JPEG", quality=JPEG_QUALITY, optimize=True), name=f"{stem}.jpg")
-    return ProcessedImage(
-        original=original,
+    return CleanImage(original=original, width=clean.width, height=clean.height, phash=dhash(clean))
+
+
+def _derivatives_of(clean: Image.Image, stem: str) -> Derivatives:
+    return Derivatives(
         display=ContentFile(_derivative(clean, DISPLAY_SIZE), name=f"{stem}.webp"),
         thumbnail=ContentFile(_derivative(clean, THUMBNAIL_SIZE), name=f"{stem}.webp"),
-        width=clean.width,
-        height=clean.height,
-        phash=dhash(clean),
+    )
+
+
+def make_derivatives(original) -> Derivatives:
+    """The WebP display and thumbnail of a cleaned original (a file object, e.g. read back from
+    storage by a task). The original passed clean_upload, so it is opened with the same bounds
+    and no metadata is left to carry over."""
+    data = original.read()
+    image = _open_checked(data, settings.IMAGE_MAX_PIXELS)
+    return _derivatives_of(_strip(image), uuid.uuid4().hex)
+
+
+def make_thumbnail(original) -> ContentFile:
+    """Only the WebP thumbnail of a cleaned original (for images that have no display size)."""
+    image = _open_checked(original.read(), settings.IMAGE_MAX_PIXELS)
+    return ContentFile(_derivative(_strip(image), THUMBNAIL_SIZE), name=f"{uuid.uuid4().hex}.webp")
+
+
+def derive_stored(stored, make, what: str):
+    """`make(file)` of a stored image (a FieldFile), or None when it cannot be read: its row was
+    deleted meanwhile (its files go after that commit) or storage lost it. Logged, never raised:
+    the task's sweep tries again."""
+    try:
+        with stored.open("rb") as original:
+            return make(original)
+    except (OSError, ImageRejected) as exc:
+        logger.warning("No derivatives for %s: %s", what, exc)
+        return None
+
+
+def make_stored_thumbnail(model, pk) -> bool:
+    """The task after an upload of a `model` row with `image` and `thumbnail`: make its thumbnail.
+
+    True when it has one (now or before), False when the row is gone or its image cannot be read.
+    The image work holds no lock; one UPDATE that only a row still without a thumbnail takes
+    records it, so a delete or a second run meanwhile leaves no file behind.
+    """
+    row = model.objects.filter(pk=pk).first()
+    if row is None:
+        return False
+    if row.thumbnail:
+        return True
+    thumbnail = derive_stored(row.image, make_thumbnail, f"{model._meta.model_name} {pk}")
+    if thumbnail is None:
+        return False
+    row.thumbnail.save(thumbnail.name, thumbnail, save=False)
+    if model.objects.filter(pk=pk, thumbnail="").update(thumbnail=row.thumbnail.name):
+        return True
+    row.thumbnail.delete(save=False)  # deleted meanwhile, or another run was first
+    return model.objects.filter(pk=pk).exists()
+
+
+def make_pending_thumbnails(model, *, older_than, limit=100) -> int:
+    """The sweep: `model` rows still without a thumbnail `older_than` after their upload (their task
+    was lost: broker down, worker killed) get one now, oldest first. Returns how many did."""
+    due = (
+        model.objects.filter(thumbnail="", created_at__lte=timezone.now() - older_than)
+        .order_by("id").values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for pk in list(due) if make_stored_thumbnail(model, pk))
+
+
+def process_upload(uploaded_file, *, max_bytes=None, max_pixels=None) -> ProcessedImage:
+    """clean_upload and the derivatives in one go (for callers that keep an image without a task)."""
+    clean = clean_upload(uploaded_file, max_bytes=max_bytes, max_pixels=max_pixels)
+    clean.original.seek(0)
+    derivatives = make_derivatives(clean.original)
+    clean.original.seek(0)
+    return ProcessedImage(
+        original=clean.original, display=derivatives.display, thumbnail=derivatives.thumbnail,
+        width=clean.width, height=clean.height, phash=clean.phash,
     )

@@ -4,7 +4,9 @@ Every variable is optional: the defaults give the embedded mode (SQLite, databas
 eager tasks, offline payments). MARKETPLACE_ENV=production turns on the checks that refuse
 unsafe values.
 """
+import re
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -30,16 +32,33 @@ if PRODUCTION:
     problems = []
     if DEBUG:
         problems.append("DEBUG must be off")
-    if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32:
-        problems.append("SECRET_KEY must be set to a random value of 32 characters or more")
+    # Django's own bar (check --deploy, security.W009): 50 characters, not all alike.
+    if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        problems.append("SECRET_KEY must be set to a random value of 50 characters or more")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must name the hosts this site serves")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production mode: " + "; ".join(problems) + ".")
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# HTTPS (see README: "Production"). In production every default below passes `check --deploy`.
+# Plain HTTP is redirected to HTTPS, except the health probes that supervisors send locally.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
+# Behind a proxy that terminates TLS, the request reaches Django over HTTP: name the header the
+# proxy sets (e.g. X-Forwarded-Proto) to have "https" in it trusted. Only behind such a proxy,
+# which must overwrite the header: otherwise any client could claim HTTPS.
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER").strip()
+if _proxy_ssl_header and not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_ssl_header):
+    raise ImproperlyConfigured(f"SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, not {_proxy_ssl_header!r}.")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+# HSTS: browsers go to HTTPS by themselves for this long (seconds). A new domain may start small.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -53,12 +72,14 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "marketplace",
     "accounts",
     "notifications",
     "listings",
     "grading",
     "certification",
+    "orders",
     "search",
 ]
 
@@ -67,6 +88,9 @@ MIDDLEWARE = [
     "marketplace.api.middleware.SlashInsensitiveApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Inside LocaleMiddleware, so that their messages follow the request's language.
+    "marketplace.api.middleware.ApiErrorShapeMiddleware",
+    "marketplace.api.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -117,11 +141,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHE_URL = env_str("CACHE_URL")
-if CACHE_URL:
+# The cache holds the throttle counters, so every worker process must share it: per-process
+# memory would give each gunicorn worker its own count. CACHE_URL: redis://... (Redis),
+# db:// (the database cache, table `marketplace_cache`, made by `migrate`), locmem:// (this process only).
+# Unset: local memory in development (one runserver process), the database cache in production.
+CACHE_URL = env_str("CACHE_URL") or ("db://" if PRODUCTION else "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
-else:
+elif CACHE_URL.startswith("db://"):
+    # Past MAX_ENTRIES Django deletes entries by key order, live counters too: keep it well above
+    # the number of clients seen in an hour (each write also counts the table's rows).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": CACHE_URL.removeprefix("db://") or "marketplace_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 200_000}}}
+elif CACHE_URL == "locmem://":
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "Refusing to start in production mode: CACHE_URL=locmem:// keeps throttle counters per worker "
+            "process; use redis://... or db:// (the default)."
+        )
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://..., rediss://..., unix://..., db://[table] or locmem://, not {CACHE_URL!r}.")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrPhoneBackend"]
@@ -157,6 +198,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Where links in e-mails (password reset, invitations, verify pages) point.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A CJK font file for printed labels; empty: the first of certification.labels.CJK_FONT_CANDIDATES found.
+CERTIFICATION_LABEL_FONT = env_str("CERTIFICATION_LABEL_FONT", "")
 
 # Tasks: eager in-process unless a broker is configured.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None
@@ -169,6 +212,9 @@ CELERY_TIMEZONE = "UTC"
 # Periodic tasks, run by `celery -A marketplace beat` (each also has a management command).
 CELERY_BEAT_SCHEDULE: dict = {
     "listings-expire": {"task": "listings.tasks.expire_listings", "schedule": 3600.0},
+    # Photos whose derivative task was lost (broker down at upload) are made ready.
+    "listings-make-pending-photo-derivatives": {"task": "listings.make_pending_photo_derivatives", "schedule": 600.0},
+    "grading-make-pending-evidence-thumbnails": {"task": "grading.make_pending_evidence_thumbnails", "schedule": 600.0},
     # Index updates that failed (search engine down) are retried in order until they apply.
     "search-drain-pending-updates": {"task": "search.drain_pending_updates", "schedule": 60.0},
     # 00:05 Beijing time: certificate validity dates are local dates.
@@ -176,6 +222,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certification.tasks.expire_certificates",
         "schedule": crontab(hour=16, minute=5),
     },
+    # Orders: unpaid reservations end, held payments are released, stored webhook events and
+    # Stripe calls that failed are retried (each also has a management command).
+    "orders-expire-reservations": {"task": "orders.tasks.expire_reservations", "schedule": 60.0},
+    "orders-complete-due": {"task": "orders.tasks.complete_due_orders", "schedule": 3600.0},
+    "orders-retry-webhook-events": {"task": "orders.tasks.retry_webhook_events", "schedule": 60.0},
+    "orders-retry-payment-calls": {"task": "orders.tasks.retry_payment_calls", "schedule": 300.0},
+    "orders-make-pending-claim-thumbnails": {"task": "orders.make_pending_claim_thumbnails", "schedule": 600.0},
 }
 TASK_MODE = "eager" if CELERY_TASK_ALWAYS_EAGER else "celery"
 
@@ -205,22 +258,73 @@ LISTING_MAX_PHOTOS = env_int("LISTING_MAX_PHOTOS", 12)
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 
+# /healthz: seconds each dependency probe may take before it counts as down.
+HEALTH_PROBE_TIMEOUT = float(env_str("HEALTH_PROBE_TIMEOUT", "2"))
+
+# Request bodies above these are refused (413) before anything reads them: JSON and forms, and
+# multipart uploads (an image or a 10 MB certificate document, plus the form around it).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+API_MAX_UPLOAD_BYTES = env_int("API_MAX_UPLOAD_BYTES", max(IMAGE_MAX_BYTES, 10 * 1024 * 1024) + 1024 * 1024)
+
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 
+
+def _fee_rates(raw: str) -> dict[str, Decimal]:
+    """"merchant=0.05,remanufacturer=0.03" -> {kind: rate}; "person" is a resident selling alone."""
+    rates = {}
+    for item in (part.strip() for part in raw.split(",") if part.strip()):
+        kind, _sep, value = item.partition("=")
+        try:
+            rate = Decimal(value.strip())
+        except InvalidOperation:
+            rate = Decimal(-1)
+        if not kind.strip() or not Decimal(0) <= rate < Decimal(1):
+            raise ImproperlyConfigured(f"ORDERS_PLATFORM_FEE: {item!r} is not <kind>=<rate between 0 and 1>.")
+        rates[kind.strip()] = rate
+    return rates
+
+
+# Orders and payments (docs/orders.md).
+ORDERS_RESERVATION_MINUTES = env_int("ORDERS_RESERVATION_MINUTES", 30)  # an unpaid card/Alipay/WeChat checkout
+ORDERS_OFFLINE_RESERVATION_HOURS = env_int("ORDERS_OFFLINE_RESERVATION_HOURS", 48)  # until the meeting
+ORDERS_AUTO_COMPLETE_DAYS = env_int("ORDERS_AUTO_COMPLETE_DAYS", 7)  # after the hand-over, without a claim
+ORDERS_CLAIM_DAYS = env_int("ORDERS_CLAIM_DAYS", 7)  # a grade claim may be opened this long after hand-over
+ORDERS_CLAIM_ANSWER_DAYS = env_int("ORDERS_CLAIM_ANSWER_DAYS", 3)  # then it may be decided without an answer
+# The platform's share of a Stripe sale per seller kind (organization kind, or "person").
+ORDERS_PLATFORM_FEE = _fee_rates(env_str(
+    "ORDERS_PLATFORM_FEE", "person=0,merchant=0.05,remanufacturer=0.05,community=0,school=0"
+))
+# New listings of a seller wait for staff when at least ORDERS_UPHELD_CLAIM_MIN grade claims were
+# upheld and they make at least this share of the seller's handed-over sales.
+ORDERS_UPHELD_CLAIM_SHARE = Decimal(env_str("ORDERS_UPHELD_CLAIM_SHARE", "0.2"))
+ORDERS_UPHELD_CLAIM_MIN = env_int("ORDERS_UPHELD_CLAIM_MIN", 2)
+
+
+# Rates are "<requests>/<period>", the period in s, min, h or d, optionally with a count: "10/15min".
 THROTTLE_RATES = {
     "anon": env_str("THROTTLE_ANON", "120/min"),
     "user": env_str("THROTTLE_USER", "600/min"),
     "writes": env_str("THROTTLE_WRITES", "60/min"),
-    "auth": env_str("THROTTLE_AUTH", "10/min"),
+    # Sign-in per client address: a class of 40 behind one school address signs in within a minute.
+    "login": env_str("THROTTLE_LOGIN", "100/min"),
+    # Sign-in per account (the login, normalized), from any address: bounds guessing one password.
+    # A successful sign-in does not count.
+    "login_account": env_str("THROTTLE_LOGIN_ACCOUNT", "10/15min"),
+    # Registration and its confirmation, per client address.
+    "register": env_str("THROTTLE_REGISTER", "60/h"),
+    # Password reset requests and confirmations, per client address.
+    "password_reset": env_str("THROTTLE_PASSWORD_RESET", "20/h"),
+    # Registration and reset mails to one address; beyond it requests are answered alike but not mailed.
+    "account_mail": env_str("THROTTLE_ACCOUNT_MAIL", "5/h"),
     # Public certificate / trace-code lookups, per IP: bounds enumeration of codes.
     "verify": env_str("THROTTLE_VERIFY", "30/min"),
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -235,20 +339,28 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.AutoSchema",
+    # JSON only: one request encoding in the schema (a generated client works) and no form-field
+    # flood; the views that take a file add multipart themselves (photos, evidence, documents).
+    # Integers beyond 64 bits are refused while parsing (no column could hold them).
+    "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # OPTIONS answers on every route, including collection routes that answer PUT.
+    "DEFAULT_METADATA_CLASS": "marketplace.api.metadata.ApiMetadata",
 }
 
+# A token lives AUTH_TOKEN_TTL_DAYS after its last use, and never longer than
+# AUTH_TOKEN_MAX_AGE_DAYS after it was issued (then the user signs in again).
+AUTH_TOKEN_TTL = timedelta(days=env_int("AUTH_TOKEN_TTL_DAYS", 30))
+AUTH_TOKEN_MAX_AGE = timedelta(days=env_int("AUTH_TOKEN_MAX_AGE_DAYS", 90))
+if AUTH_TOKEN_TTL > AUTH_TOKEN_MAX_AGE:
+    raise ImproperlyConfigured("AUTH_TOKEN_TTL_DAYS must not be longer than AUTH_TOKEN_MAX_AGE_DAYS.")
 REST_KNOX = {
-    "TOKEN_TTL": timedelta(days=env_int("AUTH_TOKEN_TTL_DAYS", 30)),
+    "TOKEN_TTL": AUTH_TOKEN_TTL,
     "TOKEN_LIMIT_PER_USER": 20,
     "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": AUTH_TOKEN_MAX_AGE,
     "USER_SERIALIZER": "accounts.serializers.MeSerializer",
 }
 
@@ -263,6 +375,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI from the pinned drf-spectacular-sidecar, served as our own static files: the docs
+    # work offline and behind a firewall, and do not change under us.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Choice sets whose field names ("kind", "state", "source", "status") recur across apps.
     "ENUM_NAME_OVERRIDES": {
         "OrganizationKindEnum": "accounts.models.OrganizationKind",
@@ -279,6 +396,11 @@ SPECTACULAR_SETTINGS = {
         "HandoverOptionEnum": "listings.models.HandoverOption",
         "AssessmentSourceEnum": "grading.models.AssessmentSource",
         "StandardStatusEnum": "grading.models.StandardStatus",
+        "OrderStateEnum": "orders.models.OrderState",
+        "PaymentMethodEnum": "orders.models.PaymentMethod",
+        "ClaimStateEnum": "orders.models.ClaimState",
+        "RefundStatusEnum": "orders.models.RefundStatus",
+        "ActorRoleEnum": "orders.models.ActorRole",
     },
 }
 
@@ -307,4 +429,6 @@ API_ROOT_LINKS = [
     ("favourites", "favourite-list"),
     ("grading_standards", "grading-standard-list"),
     ("certificates", "certificate-list"),
+    ("orders", "order-list"),
+    ("claims", "claim-list"),
 ]

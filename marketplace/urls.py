@@ -2,9 +2,10 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
-from marketplace.views import ApiRootView, healthz
+from marketplace.api.docs import SchemaView
+from marketplace.views import ApiRootView, healthz, livez
 
 handler400 = "marketplace.api.errors.bad_request"
 handler403 = "marketplace.api.errors.permission_denied"
@@ -18,14 +19,17 @@ api_v1 = [
     path("", include("listings.urls")),
     path("", include("grading.urls")),
     path("", include("certification.urls")),
+    path("", include("orders.urls")),
     path("", include("search.urls")),
 ]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("", include("certification.urls_public")),
+    path("", include("accounts.urls_public")),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),

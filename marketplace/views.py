@@ -1,32 +1,36 @@
 from django.conf import settings
-from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from marketplace import health
 
+
+@never_cache
 def healthz(request):
-    """Liveness and readiness: the database answers; which search backend and task mode are active."""
-    database = {"vendor": connection.vendor}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        database["ok"] = True
-    except DatabaseError as exc:
-        database.update(ok=False, error=exc.__class__.__name__)
-    healthy = database["ok"]
+    """Readiness: each dependency (database, search, broker, cache) with its state; 503 when one
+    that this deployment needs is down (see marketplace.health)."""
+    checks = health.dependencies()
+    ready = health.healthy(checks)
     body = {
-        "status": "ok" if healthy else "unavailable",
-        "database": database,
+        "status": "ok" if ready else "unavailable",
+        "checks": checks,
         "search_backend": settings.SEARCH_BACKEND,
         "tasks": settings.TASK_MODE,
         "payments": "stripe" if settings.STRIPE_SECRET_KEY else "offline",
     }
-    return JsonResponse(body, status=200 if healthy else 503)
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+@never_cache
+def livez(request):
+    """Liveness for process supervisors: the process serves requests. Asks no other service, so a
+    database or search outage never gets a healthy process restarted."""
+    return JsonResponse({"status": "ok"})
 
 
 class ApiRootView(APIView):

@@ -37,7 +37,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return Response({"unread": self.get_queryset().filter(read_at__isnull=True).count()})
 
     @extend_schema(request=MarkReadSerializer, responses=UnreadCountSerializer)
-    @action(detail=False, methods=["post"], url_path="mark-read")
+    @action(detail=False, methods=["post"], url_path="mark-read", serializer_class=MarkReadSerializer)
     def mark_read(self, request):
         """Mark the given ids read, or every unread notification when `ids` is omitted."""
         serializer = MarkReadSerializer(data=request.data)
@@ -55,7 +55,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
     @extend_schema(methods=["get"], responses=PreferenceSerializer(many=True))
     @extend_schema(methods=["put"], request=PreferenceSerializer, responses=PreferenceSerializer(many=True))
-    @action(detail=False, methods=["get", "put"], pagination_class=None)
+    @action(detail=False, methods=["get", "put"], pagination_class=None, serializer_class=PreferenceSerializer)
     def preferences(self, request):
         """E-mail on/off per kind; PUT one {kind, email_enabled} at a time."""
         if request.method == "PUT":

@@ -1,10 +1,13 @@
 """Fixtures shared by every test package."""
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.utils import translation
+from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
-from tests.factories import OrganizationFactory, StaffFactory, UserFactory
+from accounts.models import OrganizationKind, Role
+from tests.factories import OrganizationFactory, StaffFactory, UserFactory, member_of
 
 
 @pytest.fixture(autouse=True)
@@ -65,8 +68,72 @@ def org(db):
     return OrganizationFactory()
 
 
+@pytest.fixture
+def shop(db):
+    """A verified merchant organization."""
+    return OrganizationFactory(kind=OrganizationKind.MERCHANT)
+
+
+@pytest.fixture
+def shop_admin(shop):
+    return member_of(shop, Role.ADMIN)
+
+
+@pytest.fixture
+def shop_member(shop):
+    return member_of(shop, Role.MEMBER)
+
+
+@pytest.fixture
+def admin_user(db):
+    """A superuser (replaces pytest-django's, which does not know our user model's fields)."""
+    return StaffFactory(is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """A Django test client signed in to the admin as `admin_user`, speaking English."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def rates(settings):
+    """rates(login="2/min", ...) overrides throttle rates for this test; DRF re-reads its settings."""
+
+    def override(**overrides):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **overrides},
+        }
+        for scope, rate in overrides.items():
+            assert api_settings.DEFAULT_THROTTLE_RATES[scope] == rate
+
+    return override
+
 
 def pytest_collection_modifyitems(config, items):
+    _seeded_rows_after_every_flush(items)
+    _postgres_only(items)
+
+
+def _seeded_rows_after_every_flush(items):
+    """A transactional test (`django_db(transaction=True)`) ends by emptying every table, the rows
+    the data migrations seeded (categories) included. Django's rollback emulation
+    (`serialized_rollback`) loads them again before each such test, so each one starts from the
+    migrated database as the others do. Grading is left out: its triggers refuse to insert the
+    levels of a published standard, so a transactional test finds no grading standards."""
+    from django.conf import settings
+
+    settings.TEST_NON_SERIALIZED_APPS = ["grading"]
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            item.add_marker(pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False)
+
+
+def _postgres_only(items):
     """Tests marked `postgres` need PostgreSQL: on SQLite they are skipped, with the reason shown."""
     from django.db import connection
 

@@ -37,3 +37,15 @@ def run_together(*targets, timeout: float = 120) -> list[Exception]:
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), f"a thread was still running after {timeout} s"
     return errors
+
+
+def record_transaction_depth(monkeypatch, calls: list, module, name: str) -> None:
+    """Wrap `module.name` so that each call appends (name, number of open atomic blocks) to `calls`:
+    compared with the test's own depth, it shows whether work ran inside a service's transaction."""
+    real = getattr(module, name)
+
+    def run(*args, **kwargs):
+        calls.append((name, len(connection.atomic_blocks)))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, run)

@@ -12,6 +12,12 @@ traceback.
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,6 +41,28 @@ _TYPES = {
     exceptions.UnsupportedMediaType: ("unsupported_media_type", gettext_lazy("Unsupported media type.")),
     exceptions.Throttled: ("throttled", gettext_lazy("Too many requests.")),
 }
+
+
+# Django refuses these request bodies while parsing them (DATA_UPLOAD_MAX_NUMBER_FIELDS,
+# DATA_UPLOAD_MAX_NUMBER_FILES, DATA_UPLOAD_MAX_MEMORY_SIZE); the client sent too much.
+_REFUSED_BODIES = (
+    (RequestDataTooBig, 413, "request_too_large", gettext_lazy("Request too large."),
+     gettext_lazy("The request body is too large.")),
+    (TooManyFieldsSent, 400, "too_many_fields", gettext_lazy("Too many fields."),
+     gettext_lazy("The request has too many form fields.")),
+    (TooManyFilesSent, 400, "too_many_files", gettext_lazy("Too many files."),
+     gettext_lazy("The request has too many files.")),
+    (SuspiciousOperation, 400, "bad_request", gettext_lazy("Bad request."),
+     gettext_lazy("The request could not be understood.")),
+)
+
+
+def refused_body(exc):
+    """(status, body) for a request Django refused as suspicious (see _REFUSED_BODIES), else None."""
+    for klass, status_code, type_, title, detail in _REFUSED_BODIES:
+        if isinstance(exc, klass):
+            return status_code, error_body(status_code, type_, str(title), detail)
+    return None
 
 
 def error_body(status_code, type_, title, detail, errors=None):
@@ -79,6 +107,13 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
+    refused = refused_body(exc)
+    if refused is not None:
+        # Logged like Django logs it for views outside DRF: on django.security.<class name>.
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").warning("%s: %s", exc, context["request"].path)
+        status_code, body = refused
+        return Response(body, status=status_code)
+
     if isinstance(exc, DomainError):
         if exc.errors:
             errors = {key: [str(message) for message in messages] for key, messages in exc.errors.items()}
@@ -115,6 +150,28 @@ def exception_handler(exc, context):
     return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+# Answers to errors that happen before or outside a DRF view: (type, title, detail) by status.
+_STATUS_ERRORS = {
+    400: ("bad_request", gettext_lazy("Bad request."), gettext_lazy("The request could not be understood.")),
+    403: ("permission_denied", gettext_lazy("Permission denied."), gettext_lazy("You may not do this.")),
+    404: ("not_found", gettext_lazy("Not found."), gettext_lazy("No such resource.")),
+    405: ("method_not_allowed", gettext_lazy("Method not allowed."), gettext_lazy("This method is not allowed here.")),
+    413: ("request_too_large", gettext_lazy("Request too large."), gettext_lazy("The request body is too large.")),
+    500: ("server_error", gettext_lazy("Server error."),
+          gettext_lazy("Something went wrong on our side. Please try again later.")),
+}
+
+
+def error_response(status_code, *, detail=None, headers=None):
+    """A JsonResponse in the error shape for `status_code` (see _STATUS_ERRORS)."""
+    fallback = _STATUS_ERRORS[500] if status_code >= 500 else (
+        "error", gettext_lazy("Error."), gettext_lazy("The request failed.")
+    )
+    type_, title, default_detail = _STATUS_ERRORS.get(status_code, fallback)
+    body = error_body(status_code, type_, str(title), detail or default_detail)
+    return JsonResponse(body, status=status_code, headers=headers)
+
+
 def _wants_json(request):
     return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
 
@@ -122,7 +179,7 @@ def _wants_json(request):
 def not_found(request, exception=None):
     """handler404: the error shape for API paths, Django's page elsewhere."""
     if _wants_json(request):
-        return JsonResponse(error_body(404, "not_found", _("Not found."), _("No such resource.")), status=404)
+        return error_response(404)
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
@@ -131,16 +188,19 @@ def not_found(request, exception=None):
 def server_error(request):
     """handler500: the error shape for API paths (no traceback), Django's page elsewhere."""
     if _wants_json(request):
-        body = error_body(500, "server_error", _("Server error."), _("Something went wrong on our side. Please try again later."))
-        return JsonResponse(body, status=500)
+        return error_response(500)
     from django.views.defaults import server_error as default_server_error
 
     return default_server_error(request)
 
 
 def bad_request(request, exception=None):
+    """handler400 (Django calls it for SuspiciousOperation, e.g. too many form fields)."""
     if _wants_json(request):
-        return JsonResponse(error_body(400, "bad_request", _("Bad request."), _("The request could not be understood.")), status=400)
+        refused = refused_body(exception)
+        if refused is not None:
+            return JsonResponse(refused[1], status=refused[0])
+        return error_response(400)
     from django.views.defaults import bad_request as default_bad_request
 
     return default_bad_request(request, exception)
@@ -148,7 +208,7 @@ def bad_request(request, exception=None):
 
 def permission_denied(request, exception=None):
     if _wants_json(request):
-        return JsonResponse(error_body(403, "permission_denied", _("Permission denied."), _("You may not do this.")), status=403)
+        return error_response(403)
     from django.views.defaults import permission_denied as default_permission_denied
 
     return default_permission_denied(request, exception)

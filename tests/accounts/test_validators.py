@@ -3,6 +3,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
+from stdnum.cn import uscc
 
 from accounts.validators import (
     CREDIT_CODE_ALPHABET,
@@ -58,6 +59,14 @@ def test_invalid_credit_codes_are_refused_with_a_reason(code, error_code):
 
 def test_check_character_of_the_standards_example():
     assert credit_code_check_character("91350100M000100Y4") == "3"
+
+
+def test_letters_in_front_are_valid_though_stdnum_wants_digits_there():
+    # GB 32100 registration authorities and entity types include letters (N2: a rural collective).
+    body = "N2440101MF4000001"
+    code = body + credit_code_check_character(body)
+    validate_credit_code(code)
+    assert not uscc.is_valid(code)
 
 
 body17 = st.tuples(

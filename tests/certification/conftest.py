@@ -1,14 +1,9 @@
 import pytest
 
 from accounts.models import OrganizationKind, Role
-from tests.certification.factories import (
-    CertificationBodyFactory,
-    ListingFactory,
-    RemanufacturerFactory,
-    issue,
-    make_unit,
-)
+from tests.certification.factories import CertificationBodyFactory, RemanufacturerFactory, issue, make_unit
 from tests.factories import OrganizationFactory, member_of
+from tests.listings.factories import ListingFactory
 
 
 @pytest.fixture
@@ -69,5 +64,5 @@ def unit(reman_member, reman, certificate):
 
 @pytest.fixture
 def reman_listing(reman, reman_admin):
-    return ListingFactory(seller=reman_admin, organization=reman)
+    return ListingFactory(remanufactured=True, seller=reman_admin, organization=reman)
 

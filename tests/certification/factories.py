@@ -1,20 +1,19 @@
-"""Factories and builders for the certification tests."""
+"""Factories and builders for the certification tests. Listings come from the listings factories
+(`ListingFactory(remanufactured=True, ...)` for a remanufacturer's alternator)."""
 import io
 from datetime import date, timedelta
-from decimal import Decimal
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from factory.django import DjangoModelFactory
 from PIL import Image
 
 from accounts.models import OrganizationKind
 from certification import services
 from certification.models import TraceEventKind
 from listings import services as listing_services
-from listings.models import Category, Listing, ListingKind, ListingState
-from tests.factories import OrganizationFactory, UserFactory
+from tests.factories import OrganizationFactory
+from tests.listings.factories import category
 
 
 class CertificationBodyFactory(OrganizationFactory):
@@ -25,37 +24,6 @@ class CertificationBodyFactory(OrganizationFactory):
 class RemanufacturerFactory(OrganizationFactory):
     kind = OrganizationKind.REMANUFACTURER
     name = factory.Sequence(lambda n: f"再制造企业{n}")
-
-
-def category(slug):
-    """Categories are seeded by the listings migrations."""
-    return Category.objects.get(slug=slug)
-
-
-class ListingFactory(DjangoModelFactory):
-    class Meta:
-        model = Listing
-
-    seller = factory.SubFactory(UserFactory)
-    category = factory.LazyFunction(lambda: category("auto-parts"))
-    kind = ListingKind.REMANUFACTURED
-    title = factory.Sequence(lambda n: f"再制造发电机 {n}")
-    price = Decimal("880.00")
-    quantity = 1
-    city = "广州市"
-    handover_options = ["pickup"]
-    grade_code = "REMAN"
-    state = ListingState.DRAFT
-
-
-def make_active(listing):
-    """Arrange: a listing already online (publishing itself is tested through lifecycle.publish)."""
-    now = timezone.now()
-    Listing.objects.filter(pk=listing.pk).update(
-        state=ListingState.ACTIVE, published_at=now, expires_at=now + timedelta(days=60)
-    )
-    listing.refresh_from_db()
-    return listing
 
 
 def add_photo(listing):

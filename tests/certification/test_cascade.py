@@ -13,7 +13,8 @@ from listings import lifecycle
 from listings.models import ListingState, ListingTransition, SuspensionSource
 from listings.signals import listing_changed
 from notifications.models import Notification
-from tests.certification.factories import ListingFactory, issue, make_active, make_unit
+from tests.certification.factories import issue, make_unit
+from tests.listings.factories import ListingFactory, active
 
 
 @pytest.fixture
@@ -21,13 +22,13 @@ def linked(reman, reman_admin, reman_member, certificate):
     """Two active listings relying on the certificate, with their units."""
     listings = []
     for _ in range(2):
-        listing = ListingFactory(seller=reman_admin, organization=reman)
+        listing = ListingFactory(remanufactured=True, seller=reman_admin, organization=reman)
         unit = make_unit(reman_member, reman, certificate=certificate)
         services.link_listing_certificate(
             listing, actor=reman_admin, certificate=certificate, warranty_months=12, coverage_zh="整机保修",
             unit_codes=[unit.trace_code],
         )
-        listings.append(make_active(listing))
+        listings.append(active(listing))
     return listings
 
 
@@ -103,11 +104,11 @@ def test_draft_and_sold_listings_are_left_alone(certificate, body_admin, linked)
 def test_listings_relying_on_another_certificate_are_untouched(certificate, body_admin, body, reman, reman_admin,
                                                                reman_member, linked):
     other_certificate = issue(body_admin, body, reman)
-    listing = ListingFactory(seller=reman_admin, organization=reman)
+    listing = ListingFactory(remanufactured=True, seller=reman_admin, organization=reman)
     unit = make_unit(reman_member, reman, certificate=other_certificate)
     services.link_listing_certificate(listing, actor=reman_admin, certificate=other_certificate, warranty_months=6,
                                       coverage_zh="保修", unit_codes=[unit.trace_code])
-    make_active(listing)
+    active(listing)
     services.suspend_certificate(certificate, actor=body_admin, reason="监督抽查不合格")
     assert states([listing]) == [("active", [])]
 

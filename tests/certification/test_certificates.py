@@ -9,9 +9,10 @@ from accounts.models import OrganizationKind, Role, VerificationStatus
 from certification import codes
 from certification.models import Certificate, CertificateEvent, CertificateStatus
 from notifications.models import Notification
-from tests.certification.factories import CertificationBodyFactory, RemanufacturerFactory, category, issue
+from tests.certification.factories import CertificationBodyFactory, RemanufacturerFactory, issue
 from tests.factories import member_of
 from tests.helpers import assert_error_shape
+from tests.listings.factories import category
 
 
 def issue_payload(body, holder, **changes):

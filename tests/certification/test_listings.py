@@ -9,18 +9,10 @@ from certification import services
 from certification.models import Certificate, DataErasureRecord, ListingCertification
 from listings import eligibility, lifecycle
 from listings.models import ListingKind, ListingState
-from tests.certification.factories import (
-    FULL_CHAIN,
-    ListingFactory,
-    RemanufacturerFactory,
-    add_photo,
-    category,
-    issue,
-    make_active,
-    make_unit,
-)
+from tests.certification.factories import FULL_CHAIN, RemanufacturerFactory, add_photo, issue, make_unit
 from tests.factories import member_of
 from tests.helpers import assert_error_shape
+from tests.listings.factories import ListingFactory, active, category
 
 
 def link_payload(certificate, units, **changes):
@@ -83,13 +75,13 @@ class TestLinkCertificate:
         assert "unit_codes" in assert_error_shape(response, 400)["errors"]
         response = client.put(url(reman_listing), link_payload(certificate, [], unit_codes=["ABCD-EFGH-JKLM"]), format="json")
         assert "unit_codes" in assert_error_shape(response, 400)["errors"]
-        other_listing = ListingFactory(seller=reman_admin, organization=reman)
+        other_listing = ListingFactory(remanufactured=True, seller=reman_admin, organization=reman)
         services.link_listing_certificate(other_listing, actor=reman_admin, certificate=certificate, warranty_months=6,
                                           coverage_zh="保修", unit_codes=[unit.trace_code])
         assert_error_shape(client.put(url(reman_listing), link_payload(certificate, [unit]), format="json"), 409, "unit_taken")
 
     def test_only_remanufactured_listings_of_a_remanufacturer(self, client_for, merchant, merchant_admin, certificate, unit):
-        listing = ListingFactory(seller=merchant_admin, organization=merchant)
+        listing = ListingFactory(remanufactured=True, seller=merchant_admin, organization=merchant)
         assert_error_shape(client_for(merchant_admin).put(url(listing), link_payload(certificate, [unit]), format="json"),
                            400, "not_remanufacturer")
         second_hand = ListingFactory(seller=merchant_admin, organization=merchant, kind=ListingKind.SECOND_HAND)
@@ -102,7 +94,7 @@ class TestLinkCertificate:
                                           coverage_zh="整机保修一年", coverage_en="One year", unit_codes=[unit.trace_code])
         assert_error_shape(api.get(url(reman_listing, "warranty")), 404)  # still a draft
         assert client_for(reman_admin).get(url(reman_listing, "warranty")).status_code == 200
-        make_active(reman_listing)
+        active(reman_listing)
         warranty = api.get(url(reman_listing, "warranty")).json()
         assert warranty == {"months": 12, "coverage": "One year", "coverage_zh": "整机保修一年", "coverage_en": "One year",
                             "certificate_number": certificate.number}
@@ -113,11 +105,11 @@ class TestLinkCertificate:
 
     def test_reading_the_certification_costs_the_same_for_many_units(self, api, reman, reman_admin, reman_member,
                                                                      certificate, django_assert_max_num_queries):
-        listing = ListingFactory(seller=reman_admin, organization=reman, quantity=6)
+        listing = ListingFactory(remanufactured=True, seller=reman_admin, organization=reman, quantity=6)
         units = [make_unit(reman_member, reman, certificate=certificate) for _ in range(6)]
         services.link_listing_certificate(listing, actor=reman_admin, certificate=certificate, warranty_months=12,
                                           coverage_zh="保修", unit_codes=[unit.trace_code for unit in units])
-        make_active(listing)
+        active(listing)
         with django_assert_max_num_queries(10):
             data = api.get(url(listing)).json()
         assert len(data["unit_codes"]) == 6 and data["problems"] == []
@@ -129,9 +121,9 @@ class TestLinkCertificate:
         response = client_for(reman_admin).put(url(reman_listing), link_payload(unit.certificate, [unit]), format="json")
         assert "unit_codes" in assert_error_shape(response, 400)["errors"]
 
-    def test_a_listing_without_warranty_is_404(self, api, reman_listing):
-        make_active(reman_listing)
-        assert_error_shape(api.get(url(reman_listing, "warranty")), 404, "not_found")
+    def test_a_listing_without_warranty_is_404(self, api, db):
+        second_hand = active()
+        assert_error_shape(api.get(url(second_hand, "warranty")), 404, "not_found")
 
 
 class TestPublishRules:
@@ -171,11 +163,11 @@ class TestPublishRules:
         ]
 
     def test_a_remanufactured_listing_by_a_person_is_refused(self, user):
-        listing = self.publishable(ListingFactory(seller=user))
+        listing = self.publishable(ListingFactory(remanufactured=True, seller=user))
         assert reasons(listing) == ["Remanufactured goods are sold by a verified remanufacturer."]
 
     def test_second_hand_listings_are_not_concerned(self, user):
-        listing = self.publishable(ListingFactory(seller=user, kind=ListingKind.SECOND_HAND))
+        listing = self.publishable(ListingFactory(seller=user, kind=ListingKind.SECOND_HAND, grade_code="A"))
         assert reasons(listing) == []
 
 
@@ -191,12 +183,12 @@ def erasure_payload(**changes):
 @pytest.fixture
 def merchant_phone(merchant, merchant_admin):
     return ListingFactory(seller=merchant_admin, organization=merchant, kind=ListingKind.SECOND_HAND,
-                          category=category("phones"), title="二手 iPhone 12")
+                          category=category("phones"), title="二手 iPhone 12", grade_code="A")
 
 
 @pytest.fixture
 def resident_phone(user):
-    return ListingFactory(seller=user, kind=ListingKind.SECOND_HAND, category=category("phones"), title="自用手机")
+    return ListingFactory(seller=user, kind=ListingKind.SECOND_HAND, category=category("phones"), title="自用手机", grade_code="A")
 
 
 class TestDataErasure:

@@ -9,10 +9,11 @@ from PIL import Image
 from certification import codes, services
 from certification.labels import qr_image, verify_url
 from certification.models import Certificate
-from tests.certification.factories import ListingFactory, make_active, make_unit
+from tests.certification.factories import make_unit
 from tests.helpers import assert_error_shape
+from tests.listings.factories import ListingFactory, active
 
-VERIFY_KEYS = {"code", "kind", "certificate", "unit", "warranty", "page_url", "label_url"}
+VERIFY_KEYS = {"code", "kind", "verdict", "certificate", "unit", "warranty", "page_url", "label_url"}
 CERTIFICATE_KEYS = {"number", "type", "status", "status_display", "issuer", "holder", "categories", "brand",
                     "model_range", "standard", "scope", "issued_on", "valid_until"}
 ORGANIZATION_KEYS = {"name", "city"}
@@ -24,11 +25,11 @@ EVENT_KEYS = {"sequence", "kind", "kind_display", "occurred_at", "data"}
 @pytest.fixture
 def sold_unit(unit, reman, reman_admin, reman_member, certificate):
     """A unit offered in an active listing, then sold (the sale names no buyer)."""
-    listing = ListingFactory(seller=reman_admin, organization=reman)
+    listing = ListingFactory(remanufactured=True, seller=reman_admin, organization=reman)
     services.link_listing_certificate(listing, actor=reman_admin, certificate=certificate, warranty_months=24,
                                       coverage_zh="主要部件两年保修", coverage_en="Two years on the main parts",
                                       unit_codes=[unit.trace_code])
-    make_active(listing)
+    active(listing)
     from django.utils import timezone
 
     services.append_trace_event(unit, actor=reman_member, kind="sale", occurred_at=timezone.now(),
@@ -55,7 +56,10 @@ class TestVerifyApi:
         assert all(set(event) == EVENT_KEYS for event in data["unit"]["events"])
         assert [event["kind"] for event in data["unit"]["events"]][-1] == "sale"
         assert data["unit"]["events"][-1]["data"] == {"channel": "marketplace"}
-        assert data["warranty"] == {"months": 24, "coverage": "Two years on the main parts"}
+        assert data["warranty"] == {"months": 24, "coverage": "Two years on the main parts", "valid": True,
+                                    "status": "valid", "status_display": "Valid while the certificate is valid."}
+        assert data["verdict"] == {"valid": True, "level": "ok", "reason": "certificate_valid",
+                                   "message": "Certificate valid"}
 
         text = response.content.decode()
         for private in ("张三", "13800138000", "SN-INTERNAL-001", "内部备注", sold_unit.created_by.public_name,
@@ -305,15 +309,15 @@ class TestPublicTraceData:
 class TestVerifyPageForScanners:
     def test_a_valid_certificate_opens_with_a_banner(self, client, unit):
         html = client.get(f"/verify/{unit.trace_code}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-        assert '<p class="banner banner-ok" role="status">真品认证有效</p>' in html
+        assert '<p class="banner banner-ok" role="status">真品认证有效<span class="banner-other" lang="en">Certificate valid</span></p>' in html
         assert html.index('class="banner') < html.index("<h1>")
         html = client.get(f"/verify/{unit.trace_code}?lang=en").content.decode()
-        assert '<p class="banner banner-ok" role="status">Certificate valid</p>' in html
+        assert '<p class="banner banner-ok" role="status">Certificate valid<span class="banner-other" lang="zh-Hans">' in html
 
     def test_a_failing_status_is_the_banner(self, client, certificate, body_admin, unit):
         services.revoke_certificate(certificate, actor=body_admin, reason="不合格")
         html = client.get(f"/verify/{unit.trace_code}?lang=en").content.decode()
-        assert '<p class="banner banner-bad" role="status">Certificate revoked</p>' in html
+        assert '<p class="banner banner-bad" role="status">Certificate revoked<span class="banner-other" lang="zh-Hans">证书已撤销</span></p>' in html
         html = client.get(f"/verify/{certificate.number}?lang=zh-hans").content.decode()
         assert "banner-bad" in html and "证书已撤销" in html
 
@@ -322,7 +326,7 @@ class TestVerifyPageForScanners:
         assert "banner-bad" in html and "Not found" in html
         uncertified = make_unit(reman_member, reman)
         html = client.get(f"/verify/{uncertified.trace_code}?lang=en").content.decode()
-        assert '<p class="banner banner-warn" role="status">Not covered by a certificate</p>' in html
+        assert '<p class="banner banner-warn" role="status">Not covered by a certificate<span' in html
 
     def test_the_language_switch_marks_the_active_language(self, client, unit):
         html = client.get(f"/verify/{unit.trace_code}?lang=en").content.decode()
@@ -337,3 +341,129 @@ class TestVerifyPageForScanners:
         assert "24 个月：主要部件两年保修" in html
         html = client.get(f"/verify/{sold_unit.trace_code}?lang=en").content.decode()
         assert "24 months: Two years on the main parts" in html
+
+
+# Issue 22, item 21: a revoked (or suspended, or expired) certificate's public page showed the
+# green "intact" chain pill and the warranty as if valid. Everything follows the certificate now.
+
+def _make_not_valid(status, certificate, body_admin):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    if status == "revoked":
+        services.revoke_certificate(certificate, actor=body_admin, reason="不合格")
+    elif status == "suspended":
+        services.suspend_certificate(certificate, actor=body_admin, reason="监督审核")
+    else:  # past its last valid day, before the daily task marks it
+        Certificate.objects.filter(pk=certificate.pk).update(
+            issued_on=timezone.localdate() - timedelta(days=400), valid_until=timezone.localdate() - timedelta(days=1)
+        )
+
+
+@pytest.fixture
+def bought_unit(sold_unit):
+    """The unit's listing is sold: its warranty stays on the public page for the buyer."""
+    from listings.models import Listing, ListingState
+
+    sold_unit.refresh_from_db()
+    Listing.objects.filter(pk=sold_unit.listing_id).update(state=ListingState.SOLD)
+    return sold_unit
+
+
+WARRANTY_WHEN = {
+    "revoked": ("void", "Void: the certificate was revoked.", "作废：证书已撤销。"),
+    "suspended": ("suspended", "Not valid: the certificate is suspended.", "无效：证书已暂停。"),
+    "expired": ("not_valid", "Not valid: the certificate has expired.", "无效：证书已过期。"),
+}
+BANNER_WHEN = {
+    "revoked": ("Certificate revoked", "证书已撤销"),
+    "suspended": ("Certificate suspended", "证书已暂停"),
+    "expired": ("Certificate expired", "证书已过期"),
+}
+
+
+@pytest.mark.parametrize("status", ["revoked", "suspended", "expired"])
+class TestACertificateThatIsNotValid:
+    def test_the_json_verdict_and_warranty_say_not_valid(self, api, bought_unit, certificate, body_admin, status):
+        _make_not_valid(status, certificate, body_admin)
+        data = api.get(f"/api/v1/verify/{bought_unit.trace_code}").json()
+
+        assert data["certificate"]["status"] == status
+        assert data["verdict"] == {"valid": False, "level": "bad", "reason": f"certificate_{status}",
+                                   "message": BANNER_WHEN[status][0]}
+        code, english, _chinese = WARRANTY_WHEN[status]
+        assert data["warranty"] == {"months": 24, "coverage": "Two years on the main parts", "valid": False,
+                                    "status": code, "status_display": english}
+        # The record itself is still intact: a fact, reported as such, not as a reason to trust.
+        assert data["unit"]["chain"]["ok"] is True
+
+    def test_the_certificate_number_lookup_has_the_same_verdict(self, api, certificate, body_admin, status):
+        _make_not_valid(status, certificate, body_admin)
+        data = api.get(f"/api/v1/verify/{certificate.number}").json()
+        assert data["verdict"]["valid"] is False and data["verdict"]["level"] == "bad"
+
+    @pytest.mark.urls("tests.certification.urls")
+    @pytest.mark.parametrize("language", ["en", "zh-hans"])
+    def test_the_page_has_a_red_banner_no_green_pill_and_a_void_warranty(self, client, bought_unit, certificate,
+                                                                         body_admin, status, language):
+        _make_not_valid(status, certificate, body_admin)
+        html = client.get(f"/verify/{bought_unit.trace_code}?lang={language}").content.decode()
+
+        english, chinese = BANNER_WHEN[status]
+        first, second = (english, chinese) if language == "en" else (chinese, english)
+        assert f'<p class="banner banner-bad" role="status">{first}<span class="banner-other"' in html
+        assert f">{second}</span></p>" in html  # both languages, whichever the page speaks
+        for green in ('class="status chain-ok"', 'class="status status-valid"', "banner banner-ok"):
+            assert green not in html
+        assert 'class="status chain-neutral"' in html  # the chain pill is there, grey
+        assert ("Intact (6 steps)" if language == "en" else "完整（6 个环节）") in html
+        _code, warranty_en, warranty_zh = WARRANTY_WHEN[status]
+        assert (warranty_en if language == "en" else warranty_zh) in html
+        assert 'class="card card-void"' in html and "<del>" in html  # the offered terms are struck through
+        assert f'class="status status-{status}"' in html
+
+
+@pytest.mark.urls("tests.certification.urls")
+class TestAValidCertificatePage:
+    def test_a_valid_certificate_keeps_the_green_pill_and_the_warranty(self, client, bought_unit):
+        html = client.get(f"/verify/{bought_unit.trace_code}?lang=en").content.decode()
+        assert 'banner banner-ok' in html and 'class="status chain-ok"' in html and 'class="status status-valid"' in html
+        assert 'class="card card-void"' not in html and "<del>" not in html
+        assert "24 months: Two years on the main parts" in html
+
+    def test_the_page_says_which_time_zone_its_dates_are_in(self, client, bought_unit):
+        html = client.get(f"/verify/{bought_unit.trace_code}?lang=en").content.decode()
+        assert "Dates in local time (UTC+08:00)." in html
+        html = client.get(f"/verify/{bought_unit.trace_code}?lang=zh-hans").content.decode()
+        assert "日期为当地时间（UTC+08:00）。" in html
+
+    def test_an_altered_record_is_never_green_even_with_a_valid_certificate(self, client, api, unit):
+        from django.db import connection
+
+        from certification.models import TraceEvent
+
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("ALTER TABLE certification_traceevent DISABLE TRIGGER certification_traceevent_append_only")
+            cursor.execute(f"UPDATE {TraceEvent._meta.db_table} SET kind = 'repair' WHERE unit_id = %s AND sequence = 2",
+                           [unit.pk])
+        assert api.get(f"/api/v1/verify/{unit.trace_code}").json()["verdict"]["reason"] == "trace_altered"
+        html = client.get(f"/verify/{unit.trace_code}?lang=en").content.decode()
+        assert "banner banner-bad" in html and 'class="status chain-bad"' in html
+        assert 'class="status chain-ok"' not in html
+
+
+def test_a_unit_without_a_certificate_offers_no_valid_warranty(api, reman, reman_admin, reman_member, certificate):
+    unit = make_unit(reman_member, reman, certificate=certificate)
+    listing = ListingFactory(remanufactured=True, seller=reman_admin, organization=reman)
+    services.link_listing_certificate(listing, actor=reman_admin, certificate=certificate, warranty_months=6,
+                                      coverage_zh="半年", coverage_en="Six months", unit_codes=[unit.trace_code])
+    active(listing)
+    from certification.models import RemanufacturedUnit
+
+    RemanufacturedUnit.objects.filter(pk=unit.pk).update(certificate=None)
+    data = api.get(f"/api/v1/verify/{unit.trace_code}").json()
+    assert data["verdict"]["reason"] == "not_certified" and data["verdict"]["valid"] is False
+    assert data["warranty"]["valid"] is False and data["warranty"]["status"] == "not_valid"

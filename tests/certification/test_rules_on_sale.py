@@ -13,14 +13,9 @@ from listings import lifecycle
 from listings.models import Category, Listing, ListingKind, ListingTransition
 from marketplace.errors import Conflict, DomainError, NotAllowed
 from notifications.models import Notification
-from tests.certification.factories import (
-    ListingFactory,
-    add_photo,
-    category,
-    issue,
-    make_unit,
-)
+from tests.certification.factories import add_photo, issue, make_unit
 from tests.helpers import assert_error_shape
+from tests.listings.factories import ListingFactory, category
 
 pytestmark = pytest.mark.django_db
 

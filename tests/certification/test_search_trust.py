@@ -2,22 +2,23 @@
 from certification import services
 from certification.selectors import certified_listing_ids
 from search.documents import build_documents
-from tests.certification.factories import ListingFactory, make_active, make_unit
+from tests.certification.factories import make_unit
+from tests.listings.factories import ListingFactory, active
 
 
 def _linked_listing(reman, reman_admin, reman_member, certificate):
-    listing = ListingFactory(seller=reman_admin, organization=reman)
+    listing = ListingFactory(remanufactured=True, seller=reman_admin, organization=reman)
     unit = make_unit(reman_member, reman, certificate=certificate)
     services.link_listing_certificate(
         listing, actor=reman_admin, certificate=certificate, warranty_months=12, coverage_zh="整机保修",
         unit_codes=[unit.trace_code],
     )
-    return make_active(listing)
+    return active(listing)
 
 
 def test_a_listing_relying_on_a_valid_certificate_is_certified(reman, reman_admin, reman_member, certificate):
     listing = _linked_listing(reman, reman_admin, reman_member, certificate)
-    uncertified = ListingFactory(seller=reman_admin, organization=reman)
+    uncertified = ListingFactory(remanufactured=True, seller=reman_admin, organization=reman)
 
     assert certified_listing_ids([listing.pk, uncertified.pk]) == {listing.pk}
     (document,) = build_documents([listing])

@@ -66,7 +66,7 @@ class TestUnits:
         foreign = issue(body_admin, body, RemanufacturerFactory())
         response = client_for(reman_member).post("/api/v1/units/", unit_payload(reman, foreign), format="json")
         assert "certificate" in assert_error_shape(response, 400)["errors"]
-        from tests.certification.factories import category
+        from tests.listings.factories import category
 
         office = unit_payload(reman, certificate, category=category("office-equipment").pk)
         response = client_for(reman_member).post("/api/v1/units/", office, format="json")

@@ -9,10 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from importlib import import_module
 from pathlib import Path
-
-from django.apps import apps as django_apps
 
 from bench.relevance.harness import CORPUS_NAME, JUDGMENTS_NAME
 from listings.models import Category, GradeSource, Listing
@@ -66,9 +63,6 @@ def create_corpus(directory: Path = DATA) -> Corpus:
     """Every record of a judged set directory's corpus as a Listing (one bulk insert), in the seeded
     categories (listings migration)."""
     records = load_records(Path(directory) / CORPUS_NAME)
-    if not Category.objects.exists():
-        # A transactional test elsewhere flushed the rows the listings data migration had seeded.
-        import_module("listings.migrations.0003_seed_categories").seed(django_apps, None)
     categories = {c.slug: c for c in Category.objects.filter(slug__in={r["category"] for r in records})}
     missing = {r["category"] for r in records} - set(categories)
     assert not missing, f"categories missing from the listings seed migration: {missing}"

@@ -5,12 +5,6 @@ from tests.factories import OrganizationFactory, member_of
 from tests.grading.factories import AgencyFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Users are made by the dozen in permission matrices: hashing strength is not under test here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def agency(db):
     return AgencyFactory()
@@ -29,16 +23,6 @@ def unverified_agency(db):
 @pytest.fixture
 def unverified_inspector(unverified_agency):
     return member_of(unverified_agency, Role.OWNER)
-
-
-@pytest.fixture
-def shop(db):
-    return OrganizationFactory(kind=OrganizationKind.MERCHANT)
-
-
-@pytest.fixture
-def shop_member(shop):
-    return member_of(shop, Role.MEMBER)
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ from factory.django import DjangoModelFactory
 from accounts.models import OrganizationKind, VerificationStatus
 from grading.models import GradingStandard, StandardStatus
 from grading.selectors import with_scale
-from listings.models import Category
 from tests.factories import OrganizationFactory
-from tests.listings.factories import ListingFactory
+from tests.listings.factories import ListingFactory, category
 
 # Which seeded category uses which standard.
 CATEGORY_FOR_STANDARD = {
@@ -33,7 +32,7 @@ def standard(code, version=1) -> GradingStandard:
 
 
 def listing_for(standard_code="phone", **fields):
-    return ListingFactory(category=Category.objects.get(slug=CATEGORY_FOR_STANDARD[standard_code]), **fields)
+    return ListingFactory(category=category(CATEGORY_FOR_STANDARD[standard_code]), **fields)
 
 
 class AgencyFactory(OrganizationFactory):

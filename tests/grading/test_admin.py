@@ -1,19 +1,10 @@
 """The admin: drafts are edited and published there; published standards and assessments are read-only."""
 import pytest
-from django.test import Client
 
 from grading.models import GradingStandard, StandardStatus
-from tests.factories import UserFactory
 from tests.grading.factories import DraftStandardFactory, standard
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client():
-    client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 def test_a_published_standard_is_shown_read_only(admin_client):

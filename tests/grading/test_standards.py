@@ -1,10 +1,12 @@
 """Standards are data: seeded, validated, immutable once published, superseded by a new version."""
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
+from grading import migrations as grading_migrations
 from grading.models import (
     Criterion,
     FrozenStandard,
@@ -13,7 +15,7 @@ from grading.models import (
     StandardStatus,
     StandardTransition,
 )
-from grading.seed import SEEDED_FILES, STANDARDS_DIR
+from grading.seed import STANDARDS_DIR, read_standard_file
 from grading.selectors import standard_for_category
 from grading.services import publish_standard
 from grading.validation import criterion_problems, standard_problems, validate_standard
@@ -234,5 +236,11 @@ class TestImportCommand:
             call_command("import_grading_standard", str(path))
         assert not GradingStandard.objects.filter(code="furniture", version=2).exists()
 
-    def test_every_seed_file_has_the_file_shape(self):
-        assert sorted(p.name for p in STANDARDS_DIR.glob("*.json")) == sorted(SEEDED_FILES)
+    def test_every_standard_file_has_the_file_shape(self):
+        assert [read_standard_file(path)["code"] for path in STANDARDS_DIR.glob("*.json")]
+
+    def test_the_published_files_still_say_what_the_seed_migration_froze(self):
+        frozen = json.loads((Path(grading_migrations.__file__).parent / "0003_seed_standards.json").read_text())
+        assert len(frozen) == 8
+        for data in frozen:
+            assert read_standard_file(STANDARDS_DIR / f"{data['code']}-{data['version']}.json") == data

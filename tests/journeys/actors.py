@@ -7,9 +7,12 @@ that metadata was stripped.
 import io
 import itertools
 import random
+import re
 
+from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from PIL import ExifTags, Image, ImageDraw
 from rest_framework.test import APIClient
 
@@ -53,16 +56,23 @@ class Person:
 
 
 def register(email, *, display_name, city="广州市", district="天河区", language="en") -> Person:
-    """Sign up with an e-mail address; the journey then logs in like a returning user."""
+    """Sign up with an e-mail address, confirm with the code from the mail; the journey then logs
+    in like a returning user."""
     client = anonymous()
-    response = client.post(
-        "/api/v1/auth/register",
-        {"email": email, "password": PASSWORD, "display_name": display_name, "city": city, "district": district,
-         "language": language},
-        format="json",
-    )
-    assert response.status_code == 201, response.content
-    assert response.json()["token"]
+    # The mail goes out once the request's transaction commits, as in production.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            "/api/v1/auth/register",
+            {"email": email, "password": PASSWORD, "display_name": display_name, "city": city, "district": district,
+             "language": language},
+            format="json",
+        )
+    assert response.status_code == 202, response.content
+    [message] = [message for message in mail.outbox if message.to == [email]]
+    code = re.search(r"/confirm-registration\?token=([\w-]+)", message.body)[1]
+    confirmed = client.post("/api/v1/auth/register/confirm", {"token": code, "password": PASSWORD}, format="json")
+    assert confirmed.status_code == 201, confirmed.content
+    assert confirmed.json()["token"]
     return login(email, client=client)
 
 

@@ -1,31 +1,6 @@
 import pytest
-from django.utils import translation
 
-from accounts.models import Role
-from tests.factories import OrganizationFactory, member_of
 from tests.listings.factories import category
-
-
-@pytest.fixture
-def shop(db):
-    """A verified merchant organization."""
-    return OrganizationFactory(kind="merchant")
-
-
-@pytest.fixture
-def shop_admin(shop):
-    return member_of(shop, Role.ADMIN)
-
-
-@pytest.fixture
-def shop_member(shop):
-    return member_of(shop, Role.MEMBER)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Factories set a password for every user; the real hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -43,10 +18,3 @@ def furniture_payload(db):
         "longitude": 113.3276543,
         "attributes": {"material": "刨花板", "width_cm": 80},
     }
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    # Services read the active language; tests that call them directly read English messages.
-    with translation.override("en"):
-        yield

@@ -1,24 +1,21 @@
-"""Factories for listings. Categories come from the seeding migration (look them up by slug)."""
+"""Factories for listings, shared by every test package. Categories come from the seeding migration
+(look them up by slug; tests/conftest.py brings them back after a transactional test's flush)."""
 import io
 import random
 from decimal import Decimal
-from importlib import import_module
 
 import factory
-from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from factory.django import DjangoModelFactory
 from PIL import Image, ImageDraw
 
-from listings.models import Category, Listing, ListingPhoto, ListingState
+from listings.models import Category, Listing, ListingKind, ListingPhoto, ListingState
 from marketplace.images import hash_bands, process_upload
 from tests.factories import UserFactory
 
 
 def category(slug="furniture") -> Category:
-    if not Category.objects.exists():
-        # A transactional test elsewhere flushed the tables the data migration had filled.
-        import_module("listings.migrations.0003_seed_categories").seed(django_apps, None)
+    """A category of the seeded tree (listings/migrations/0003_seed_categories.py)."""
     return Category.objects.get(slug=slug)
 
 
@@ -62,6 +59,17 @@ class ListingFactory(DjangoModelFactory):
     state = ListingState.DRAFT
     grade_code = ""
 
+    class Params:
+        # A remanufacturer's alternator, graded on the auto-part standard (the certification tests').
+        remanufactured = factory.Trait(
+            kind=ListingKind.REMANUFACTURED,
+            category=factory.LazyFunction(lambda: category("auto-parts")),
+            title=factory.Sequence(lambda n: f"再制造发电机 {n}"),
+            price=Decimal("880.00"),
+            attributes=factory.LazyFunction(dict),
+            grade_code="REMAN",
+        )
+
     @factory.post_generation
     def seller_membership(listing, create, extracted, **kwargs):
         """The seller of an organization's listing is one of its members (pass
@@ -83,6 +91,7 @@ class PhotoFactory(DjangoModelFactory):
 
     listing = factory.SubFactory(ListingFactory)
     position = 0
+    ready = True  # with its derivatives, as the task leaves it
     seed = factory.Sequence(lambda n: 10_000 + n)  # which generated picture; tests pick small seeds by hand
 
     @classmethod
@@ -107,8 +116,15 @@ def publishable(**fields) -> Listing:
     return listing
 
 
-def active(**fields) -> Listing:
+def active(listing: Listing | None = None, **fields) -> Listing:
+    """A listing on sale, published for real (lifecycle.publish, every rule checked): the draft
+    `listing` given, with a photo added if it has none, or a new publishable draft made of `fields`."""
     from listings import lifecycle
 
-    listing = publishable(**fields)
+    if listing is None:
+        listing = publishable(**fields)
+    elif fields:
+        raise TypeError("active(listing) publishes the listing as it is: set its fields before")
+    elif not listing.photos.exists():
+        PhotoFactory(listing=listing)
     return lifecycle.publish(listing, actor=None)

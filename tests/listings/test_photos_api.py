@@ -177,3 +177,36 @@ class TestDuplicates:
         listing = ListingFactory()
         response = post_photo(client_for(listing.seller), listing, upload(seed=11))
         assert ListingPhoto.objects.get(pk=response.json()["id"]).duplicate_of is None
+
+
+class TestLastPhoto:
+    """A listing on sale keeps a photo it can show (issue 22, item 12)."""
+
+    def test_the_last_photo_of_an_active_listing_is_refused_with_409(self, client_for, api):
+        listing = active()
+        photo = listing.photos.get()
+        response = client_for(listing.seller).delete(f"/api/v1/listings/{listing.pk}/photos/{photo.pk}/")
+        body = assert_error_shape(response, 409, "last_photo")
+        assert "last photo" in body["detail"]
+        assert listing.photos.filter(pk=photo.pk).exists()
+        assert api.get(f"/api/v1/listings/{listing.pk}/").json()["cover_thumbnail_url"]
+
+    def test_one_of_several_photos_of_an_active_listing_may_go(self, client_for):
+        listing = active()
+        photo = listing.photos.get()
+        PhotoFactory(listing=listing, position=1)
+        assert client_for(listing.seller).delete(f"/api/v1/listings/{listing.pk}/photos/{photo.pk}/").status_code == 204
+
+    def test_a_photo_still_waiting_for_its_derivatives_does_not_count(self, client_for):
+        listing = active()
+        shown = listing.photos.get()
+        waiting = PhotoFactory(listing=listing, position=1, ready=False)
+        client = client_for(listing.seller)
+        assert_error_shape(client.delete(f"/api/v1/listings/{listing.pk}/photos/{shown.pk}/"), 409, "last_photo")
+        assert client.delete(f"/api/v1/listings/{listing.pk}/photos/{waiting.pk}/").status_code == 204
+
+    def test_the_last_photo_of_a_draft_may_go(self, client_for):
+        listing = ListingFactory()
+        photo = PhotoFactory(listing=listing)
+        assert client_for(listing.seller).delete(f"/api/v1/listings/{listing.pk}/photos/{photo.pk}/").status_code == 204
+        assert not listing.photos.exists()

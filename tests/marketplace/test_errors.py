@@ -5,7 +5,6 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import include, path
-from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
@@ -170,45 +169,7 @@ def test_a_crash_outside_drf_is_500_in_the_shape_for_api_paths(db):
 
 # 429 ----------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def rates(settings):
-    """rates(auth="2/min", ...) overrides throttle rates for this test; DRF re-reads its settings."""
-
-    def override(**overrides):
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **overrides},
-        }
-        for scope, rate in overrides.items():
-            assert api_settings.DEFAULT_THROTTLE_RATES[scope] == rate
-
-    return override
-
-
-def test_auth_endpoints_are_strict_per_client_address(api, db, rates):
-    rates(auth="2/min")
-    attempt = {"login": "someone@example.com", "password": "guess"}
-    for _ in range(2):
-        assert api.post("/api/v1/auth/login", attempt).status_code == 401
-
-    response = api.post("/api/v1/auth/login", attempt)
-
-    body = assert_error_shape(response, 429, "throttled")
-    assert body["title"] == "Too many requests."
-    assert 0 < int(response["Retry-After"]) <= 60
-    # Registration and reset share the budget: guessing cannot move to another auth endpoint.
-    assert_error_shape(api.post("/api/v1/auth/password/reset", {"email": "a@example.com"}), 429)
-    other_client = APIClient(REMOTE_ADDR="10.0.0.2")
-    assert other_client.post("/api/v1/auth/login", attempt).status_code == 401
-
-
-def test_a_forged_forwarded_for_header_does_not_reset_the_auth_limit(api, db, rates):
-    rates(auth="2/min")
-    attempt = {"login": "someone@example.com", "password": "guess"}
-    responses = [
-        api.post("/api/v1/auth/login", attempt, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}") for n in range(3)
-    ]
-    assert [r.status_code for r in responses] == [401, 401, 429]
+# Sign-in, registration and reset throttles: tests/accounts/test_throttles.py.
 
 
 def test_writes_are_limited_per_user_but_reads_go_on(client_for, db, rates):

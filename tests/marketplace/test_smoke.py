@@ -4,7 +4,7 @@ from tests.helpers import assert_error_shape
 def test_health_reports_database_search_and_task_mode(api, db):
     response = api.get("/healthz")
     assert response.status_code == 200
-    assert response.json()["database"]["ok"] is True
+    assert response.json()["checks"]["database"]["state"] == "up"
 
 
 def test_unknown_api_path_is_404_in_error_shape(api, db):
