@@ -1,8 +1,10 @@
 """Each grade level says which common condition level it means (like new, excellent, good, fair, for
 parts), so buyers can filter on one scale whatever standard graded the item.
 
-The stored standards get the mapping of their files (grading/standards/<code>-<version>.json,
-`"condition"` on each level). Published standards are immutable, guarded by the triggers of
+The stored standards get the mapping their files say (grading/standards/<code>-<version>.json,
+`"condition"` on each level), frozen here as the seed migration freezes the standards: this
+migration means the same thing whatever later becomes of the files (a test checks they still
+match). Published standards are immutable, guarded by the triggers of
 0004: this migration, and only it, lifts the guard of the levels table for its update. The column
 is nullable without a default, so SQLite adds it in place (no table rebuild, the triggers stay).
 """
@@ -10,9 +12,18 @@ from importlib import import_module
 
 from django.db import migrations, models
 
-from grading.seed import SEEDED_FILES, STANDARDS_DIR, read_standard_file
-
 LEVEL_TABLE = "grading_gradelevel"
+# (standard code, version) -> {grade code: condition level}; a grade not named (not sellable) has none.
+CONDITIONS_OF_LEVELS = {
+    ("apparel", 1): {"NWT": "like_new", "NWOT": "like_new", "EUC": "excellent", "G": "good", "F": "fair"},
+    ("appliance", 1): {"A": "excellent", "B": "good", "C": "fair", "D": "for_parts"},
+    ("auto-part", 1): {"NEW": "like_new", "REMAN": "excellent", "REUSED": "good"},
+    ("book", 1): {"AN": "like_new", "F": "like_new", "VG": "excellent", "G": "good", "FR": "fair", "P": "fair"},
+    ("computer", 1): {"P": "like_new", "A": "excellent", "B": "good", "C": "fair", "D": "for_parts"},
+    ("furniture", 1): {"A": "excellent", "B": "good", "C": "fair"},
+    ("general", 1): {"N": "like_new", "L": "like_new", "A": "good", "B": "fair", "C": "for_parts"},
+    ("phone", 1): {"P": "like_new", "A": "excellent", "B": "good", "C": "fair", "D": "for_parts"},
+}
 
 
 def _guard_statements(vendor: str) -> tuple[list[str], list[str]]:
@@ -33,13 +44,12 @@ def map_conditions(apps, schema_editor):
     lift, restore = _guard_statements(schema_editor.connection.vendor)
     for statement in lift:
         schema_editor.execute(statement)
-    for name in SEEDED_FILES:
-        data = read_standard_file(STANDARDS_DIR / name)
-        standard = Standard.objects.filter(code=data["code"], version=data["version"]).first()
+    for (code, version), conditions in CONDITIONS_OF_LEVELS.items():
+        standard = Standard.objects.filter(code=code, version=version).first()
         if standard is None:
             continue
-        for level in data["levels"]:
-            Level.objects.filter(standard=standard, code=level["code"]).update(condition=level.get("condition"))
+        for grade_code, condition in conditions.items():
+            Level.objects.filter(standard=standard, code=grade_code).update(condition=condition)
     for statement in restore:
         schema_editor.execute(statement)
 
