@@ -100,8 +100,9 @@ def revision() -> str:
         return done.stdout.strip() if done.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    # Compiled catalogs (*.mo) are build output, recompiled locally and never committed.
     dirty = git("status", "--porcelain", "--", "search", "grading/standards", "bench/relevance/harness.py",
-                "tests/contract")
+                "tests/contract", ":(exclude,glob)**/*.mo")
     return commit + (" + uncommitted changes in search/, grading/standards/, bench/relevance/harness.py or "
                      "tests/contract/" if dirty else "")
 
