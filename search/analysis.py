@@ -52,6 +52,7 @@ _LATIN = re.compile(r"^[a-z]+$")
 # Identifiers written in pieces: 1K0 121 011, 06H 905 115 B, 4G0.941.033 (glued: 1k0121011).
 _SPACED_CODE = re.compile(r"(?<![0-9a-z])[0-9a-z]{1,8}(?:[ .\-][0-9a-z]{1,8}){1,6}(?![0-9a-z])")
 _CODE_SEPARATORS = re.compile(r"[ .\-]")
+_DIGIT = re.compile(r"\d")
 SPACED_CODE_MIN_LENGTH = 6
 
 # Cues, as index terms (English stemmed). A cue before a mention applies to the rest of its chunk (a
@@ -286,18 +287,30 @@ def _scope(chunks: list[_Chunk], flat: list[tuple[int, Word]], start: int, step:
     return out
 
 
+def _cue_kind(before, after, pairs_before, pairs_after, role):
+    """A kind of cue with the words any of its cues starts with."""
+    starts = frozenset(before | after | {pair[0] for pair in pairs_before | pairs_after})
+    return before, after, pairs_before, pairs_after, role, starts
+
+
+_CUE_KINDS = (
+    _cue_kind(NEGATION_BEFORE, NEGATION_AFTER, NEGATION_BEFORE_PAIRS, NEGATION_AFTER_PAIRS, NEGATED),
+    _cue_kind(PASSING_BEFORE, PASSING_AFTER, frozenset(), frozenset(), PASSING),
+)
+
+
 def _roles(chunks: list[_Chunk], *, passing_cues: bool) -> tuple[list[tuple[int, Word]], list[str]]:
     """The clause's words in order (with their chunk) and the role of each: ITEM, PASSING or NEGATED
     (the cue words themselves are NEGATED: they are not indexed)."""
     flat = [(c, word) for c, chunk in enumerate(chunks) for word in chunk.words]
     roles = [ITEM] * len(flat)
-    kinds = [(NEGATION_BEFORE, NEGATION_AFTER, NEGATION_BEFORE_PAIRS, NEGATION_AFTER_PAIRS, NEGATED)]
-    if passing_cues:
-        kinds.append((PASSING_BEFORE, PASSING_AFTER, frozenset(), frozenset(), PASSING))
+    kinds = _CUE_KINDS if passing_cues else _CUE_KINDS[:1]
     index = 0
     while index < len(flat):
         size = 0
-        for before, after, pairs_before, pairs_after, role in kinds:
+        for before, after, pairs_before, pairs_after, role, starts in kinds:
+            if flat[index][1].term not in starts:
+                continue  # no cue of this kind starts here (most words)
             size_after = _cue_at(flat, index, after, pairs_after)
             size_before = _cue_at(flat, index, before, pairs_before)
             if not size_after and not size_before:
@@ -326,16 +339,17 @@ def _join_phrases(chunks: list[_Chunk], flat: list[tuple[int, Word]], roles: lis
     English compounds found (a product word before a head word: "camera strap")."""
     vocab = vocabulary()
     words = [word for _chunk, word in flat]
+    latin = [word.latin for word in words]
     # May this word join the one before (both English, only spaces between)?
     joinable = [
-        word.latin and index > 0 and words[index - 1].latin and (flat[index - 1][0] == chunk or chunks[chunk].spaced)
-        for index, (chunk, word) in enumerate(flat)
+        latin[index] and index > 0 and latin[index - 1] and (flat[index - 1][0] == chunk or chunks[chunk].spaced)
+        for index, (chunk, _word) in enumerate(flat)
     ]
     out_words, out_roles = [], []
     index = 0
     while index < len(words):
         word = words[index]
-        if word.latin:
+        if latin[index]:
             joined = _phrase_at(words, joinable, index)
             if joined is not None:
                 size, term = joined
@@ -368,6 +382,8 @@ def _phrases() -> dict[tuple[str, ...], str]:
 
 
 def _phrase_at(words: list[Word], joinable: list[bool], index: int) -> tuple[int, str] | None:
+    if index + 1 >= len(words) or not joinable[index + 1]:
+        return None  # no English word right after it: no phrase starts here
     phrases = _phrases()
     for size in range(min(MAX_PHRASE_WORDS, len(words) - index), 1, -1):
         if all(joinable[index + k] for k in range(1, size)):
@@ -414,14 +430,14 @@ def spaced_codes(normalized: str) -> list[tuple[str, tuple[str, ...]]]:
     with a digit on (LED 4G0.941.033 is 4g0941033), for two pieces or more with a digit and six
     characters or more."""
     out = []
-    if not any(ch.isdigit() for ch in normalized):
+    if not _DIGIT.search(normalized):
         return out
     for match in _SPACED_CODE.finditer(normalized):
         pieces = _CODE_SEPARATORS.split(match.group())
-        while pieces and not any(ch.isdigit() for ch in pieces[0]):
+        while pieces and not _DIGIT.search(pieces[0]):
             pieces.pop(0)
         glued = "".join(pieces)
-        if sum(1 for piece in pieces if any(ch.isdigit() for ch in piece)) >= 2 and len(glued) >= SPACED_CODE_MIN_LENGTH:
+        if sum(1 for piece in pieces if _DIGIT.search(piece)) >= 2 and len(glued) >= SPACED_CODE_MIN_LENGTH:
             out.append((glued, tuple(pieces)))
     return out
 
