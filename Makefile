@@ -35,7 +35,7 @@ services:
 	bash scripts/services
 
 # Each app keeps its own catalog in <app>/locale (English source, Simplified Chinese translation).
-APPS_WITH_MESSAGES := marketplace accounts notifications listings grading certification orders search
+APPS_WITH_MESSAGES := marketplace accounts notifications listings grading certification events orders search
 
 messages: install
 	for app in $(APPS_WITH_MESSAGES); do (cd $$app && ../$(BIN)/django-admin makemessages -l zh_Hans && ../$(BIN)/django-admin compilemessages) || exit 1; done

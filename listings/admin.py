@@ -123,8 +123,8 @@ class ListingAdminForm(SavedByServiceForm):
     class Meta:
         model = Listing
         fields = [
-            "title", "description", "category", "kind", "price", "negotiable", "quantity", "handover_options",
-            "city", "district", "latitude", "longitude", "attributes",
+            "title", "description", "category", "kind", "price", "deal", "swap_wanted", "negotiable", "quantity",
+            "handover_options", "city", "district", "latitude", "longitude", "attributes",
         ]
 
     def save_through_service(self, changes):
@@ -141,7 +141,7 @@ class ListingAdmin(ServiceSavedAdmin):
 
     form = ListingAdminForm
     list_display = ["id", "title", "state", "kind", "price", "category", "seller", "organization", "grade_code", "published_at"]
-    list_filter = ["state", "kind", "category", "grade_mismatch"]
+    list_filter = ["state", "kind", "deal", "category", "grade_mismatch"]
     list_select_related = ["category", "seller", "organization"]
     search_fields = ["title", "description", "seller__email", "seller__display_name"]
     readonly_fields = [

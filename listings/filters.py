@@ -13,7 +13,7 @@ from django_filters import rest_framework as filters
 
 from grading.conditions import grades_in
 from grading.models import Condition
-from listings.models import MAX_PRICE, Listing, ListingKind, ListingState
+from listings.models import MAX_PRICE, Deal, Listing, ListingKind, ListingState
 from listings.selectors import category_map, descendant_ids
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
@@ -105,6 +105,7 @@ def _price(lookup):
 class ListingFilter(filters.FilterSet):
     category = CategoryFilter(label=_("Category id or slug (and every category below it)"))
     kind = filters.ChoiceFilter(choices=ListingKind.choices)
+    deal = filters.ChoiceFilter(choices=Deal.choices)
     grade = filters.CharFilter(field_name="grade_code", max_length=16, label=_("Effective grade code"))
     condition = filters.ChoiceFilter(choices=Condition.choices, method="filter_condition",
                                      label=_("Condition level, common to every grading standard"))
@@ -121,7 +122,7 @@ class ListingFilter(filters.FilterSet):
 
     class Meta:
         model = Listing
-        fields = ["kind", "city", "district", "negotiable"]
+        fields = ["kind", "deal", "city", "district", "negotiable"]
         form = ListingFilterForm
 
     def filter_condition(self, queryset, name, value):

@@ -76,6 +76,15 @@ class HandoverOption(models.TextChoices):
     AT_EVENT = "at_event", _("At an event")
 
 
+class Deal(models.TextChoices):
+    """How an item changes hands (listings.deals): sold for its price, given away for nothing
+    (免费送), or swapped for something the seller wants. Giveaways and swaps never take payment."""
+
+    SALE = "sale", _("For sale")
+    GIVEAWAY = "giveaway", _("Giveaway")
+    SWAP = "swap", _("Offered for swap")
+
+
 class SuspensionSource(models.TextChoices):
     """Why a listing is suspended: reinstating for one source leaves the others in force.
 
@@ -107,8 +116,11 @@ class Listing(models.Model):
     description = models.TextField(_("description"), max_length=5000, blank=True)
     price = models.DecimalField(
         _("price (CNY)"), max_digits=9, decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_PRICE)],
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_PRICE)],
     )
+    deal = models.CharField(_("deal"), max_length=12, choices=Deal.choices, default=Deal.SALE)
+    # For a swap: what the seller would take in exchange (its price is only what they value it at).
+    swap_wanted = models.CharField(_("wanted in exchange"), max_length=200, blank=True)
     negotiable = models.BooleanField(_("negotiable"), default=False)
     quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
     handover_options = models.JSONField(_("hand-over options"), default=list)
@@ -150,7 +162,11 @@ class Listing(models.Model):
             models.Index(fields=["state", "expires_at"], name="listing_state_expires"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(price__gt=0), name="listing_price_positive"),
+            # A sale has a price; a giveaway costs nothing; a swap's price is an indication, never charged.
+            models.CheckConstraint(
+                condition=Q(deal="sale", price__gt=0) | Q(deal="giveaway", price=0) | Q(deal="swap", price__gte=0),
+                name="listing_price_fits_deal",
+            ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="listing_quantity_positive"),
         ]
 

@@ -10,6 +10,7 @@ from grading.models import AssessmentSource
 from listings.models import (
     MAX_PRICE,
     Category,
+    Deal,
     Favourite,
     HandoverOption,
     Listing,
@@ -136,7 +137,8 @@ class ListingCardSerializer(serializers.ModelSerializer):
     class Meta:
         model = Listing
         fields = [
-            "id", "title", "kind", "state", "price", "negotiable", "quantity", "city", "district", "category",
+            "id", "title", "kind", "state", "price", "deal", "swap_wanted", "negotiable", "quantity", "city",
+            "district", "category",
             "seller", "organization", "grade_code", "grade_source", "grade_mismatch", "cover_thumbnail_url",
             "published_at",
         ]
@@ -235,7 +237,12 @@ class _ListingInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ListingKind.choices, default=ListingKind.SECOND_HAND)
     title = serializers.CharField(max_length=120, min_length=2)
     description = serializers.CharField(max_length=5000, allow_blank=True, default="")
-    price = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_PRICE)
+    price = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=Decimal("0"), max_value=MAX_PRICE,
+                                     help_text="More than 0 for a sale; 0 for a giveaway; for a swap, what you value it at.")
+    deal = serializers.ChoiceField(choices=Deal.choices, default=Deal.SALE,
+                                   help_text="sale, giveaway (免费送, price 0) or swap; giveaways and swaps never take payment.")
+    swap_wanted = serializers.CharField(max_length=200, allow_blank=True, default="",
+                                        help_text="For a swap: what you would take in exchange.")
     negotiable = serializers.BooleanField(default=False)
     quantity = serializers.IntegerField(min_value=1, max_value=100000, default=1)
     handover_options = serializers.ListField(
@@ -252,6 +259,10 @@ class _ListingInputSerializer(serializers.Serializer):
     def validate(self, attrs):
         if (attrs.get("latitude") is None) != (attrs.get("longitude") is None) and not self.partial:
             raise serializers.ValidationError({"longitude": [_("Give both latitude and longitude, or neither.")]})
+        # A sale needs a price above 0 (a giveaway is 0): when both are given, say so as a field error.
+        if attrs.get("deal", None if self.partial else Deal.SALE) == Deal.SALE and attrs.get("price") == 0:
+            raise serializers.ValidationError(
+                {"price": [_("The price must be more than 0; to give the item away, choose the deal “giveaway”.")]})
         return attrs
 
 

@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.permissions import has_org_role
-from listings import eligibility, lifecycle, tasks
+from listings import deals, eligibility, lifecycle, stock, tasks
 from listings.attributes import validate_attributes
 from listings.models import (
-    MAX_PRICE,
     Category,
+    Deal,
     Favourite,
     HandoverOption,
     Listing,
@@ -53,7 +53,7 @@ PHOTO_STATES = (ListingState.DRAFT, ListingState.ACTIVE)
 PHOTO_REQUIRED_STATES = (ListingState.ACTIVE, ListingState.RESERVED, ListingState.SUSPENDED)
 # How long an upload may wait for its derivative task before the sweep makes them.
 PENDING_PHOTO_GRACE = timedelta(minutes=10)
-HISTORY_FIELDS = ("price", "description")
+HISTORY_FIELDS = ("price", "description", "deal")
 VIEW_DEDUP_SECONDS = 60 * 60
 
 
@@ -71,11 +71,6 @@ def _changed(listing, fields):
     listing_changed.send(sender=Listing, listing=listing, fields=set(fields), deleted=False)
 
 
-def _check_price(price):
-    if price is None or price <= 0:
-        raise DomainError(_("The price must be more than 0."), code="invalid_price", field="price")
-    if price > MAX_PRICE:
-        raise DomainError(_("The price may be at most ¥%(max)s.") % {"max": MAX_PRICE}, code="invalid_price", field="price")
 
 
 def _check_handover(options):
@@ -120,11 +115,13 @@ def _check_category(category):
 @transaction.atomic
 def create_listing(*, actor, category, title, price, city, organization=None, kind=ListingKind.SECOND_HAND,
                    description="", negotiable=False, quantity=1, handover_options=(HandoverOption.PICKUP,),
-                   district="", latitude=None, longitude=None, attributes=None) -> Listing:
-    """A new draft sold by `actor`, or by `organization` when given (actor must be a member)."""
+                   district="", latitude=None, longitude=None, attributes=None, deal=Deal.SALE,
+                   swap_wanted="") -> Listing:
+    """A new draft sold by `actor`, or by `organization` when given (actor must be a member);
+    `deal`: sold, given away (price 0) or offered for swap (listings.deals)."""
     _check_organization(actor, organization)
     _check_category(category)
-    _check_price(price)
+    deals.check(deal, price, swap_wanted)
     _check_quantity(organization, quantity)
     listing = Listing.objects.create(
         seller=actor,
@@ -134,6 +131,8 @@ def create_listing(*, actor, category, title, price, city, organization=None, ki
         title=title.strip(),
         description=description.strip(),
         price=price,
+        deal=Deal(deal),
+        swap_wanted=(swap_wanted or "").strip(),
         negotiable=negotiable,
         quantity=quantity,
         handover_options=_check_handover(list(handover_options)),
@@ -155,7 +154,7 @@ def _history_text(value) -> str:
 
 EDITABLE_FIELDS = frozenset({
     "title", "description", "price", "negotiable", "quantity", "handover_options", "city", "district",
-    "latitude", "longitude", "attributes", "category", "kind",
+    "latitude", "longitude", "attributes", "category", "kind", "deal", "swap_wanted",
 })
 
 
@@ -183,16 +182,20 @@ def update_listing(listing, *, actor, by_staff=False, **changes) -> Listing:
         raise Conflict(_("Category and kind can be changed only while the listing is a draft."), code="not_draft")
     if "category" in changes:
         _check_category(changes["category"])
-    if "price" in changes:
-        _check_price(changes["price"])
+    if changes.keys() & {"price", "deal", "swap_wanted"}:
+        deals.check(changes.get("deal", listing.deal), changes.get("price", listing.price),
+                    changes.get("swap_wanted", listing.swap_wanted))
+    units_held = 0
     if "quantity" in changes:
         _check_quantity(listing.organization, changes["quantity"])
+        units_held = stock.check_quantity(listing, changes["quantity"])
+    old_quantity = listing.quantity
     if "handover_options" in changes:
         changes["handover_options"] = _check_handover(list(changes["handover_options"]))
     for name in ("latitude", "longitude"):
         if name in changes:
             changes[name] = round_coordinate(changes[name])
-    for name in ("title", "description", "city", "district"):
+    for name in ("title", "description", "city", "district", "swap_wanted"):
         if name in changes:
             changes[name] = changes[name].strip()
     category = changes.get("category", listing.category)
@@ -218,6 +221,9 @@ def update_listing(listing, *, actor, by_staff=False, **changes) -> Listing:
     ListingChange.objects.bulk_create(history)
     listing.save(update_fields=sorted({*changed, "updated_at"}))
     _changed(listing, changed)
+    if "quantity" in changed:
+        listing = stock.requantified(listing, old_quantity, held=units_held,
+                                     reason=_("The seller changed the quantity."))
     # A fix made while suspended (e.g. fewer items than failed units) lifts that source's suspension.
     for source in [source for source in eligibility.enforced_sources() if source in listing.suspension_sources]:
         listing = lifecycle.reevaluate(listing, source)

@@ -11,16 +11,59 @@ State changes go through `listings.lifecycle` with actor=None (the platform):
   stock -> it is active again;
 * the last unit is paid for -> the listing is sold. A sold listing keeps the quantity of its
   last sale (the quantity of a listing is at least 1); its state says that none is left.
+
+`Listing.quantity` is also the seller's to change (listings.services.update_listing): never below
+the units checkouts hold (`held`, summed over the counters other apps register with
+`register_holder`), and `requantified` moves the listing the way the stock now says.
 """
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 
-from listings import lifecycle
+from listings import deals, lifecycle
 from listings.eligibility import ORDER
 from listings.models import Listing, ListingState
 from listings.signals import listing_changed
 from marketplace.errors import Conflict
 
 S = ListingState
+
+# Apps that hold units outside listings (orders: unpaid checkouts) register a counter here, so that
+# listings can ask how many units are held without reading their tables.
+_HOLDERS: list[Callable[[Listing], int]] = []
+
+
+def register_holder(count: Callable[[Listing], int]) -> None:
+    if count not in _HOLDERS:
+        _HOLDERS.append(count)
+
+
+def held(listing) -> int:
+    """Units of `listing` held by every registered holder (take the listing locked first)."""
+    return sum(count(listing) for count in _HOLDERS)
+
+
+def check_quantity(listing, quantity: int) -> int:
+    """The seller may lower the quantity down to the units checkouts hold, not below (409).
+    Returns the units held."""
+    units_held = held(listing)
+    if quantity < units_held:
+        raise Conflict(
+            _("%(held)d units are held by buyers checking out: the quantity cannot go below that.")
+            % {"held": units_held},
+            code="units_held", field="quantity",
+        )
+    return units_held
+
+
+def requantified(listing, old_quantity: int, *, held: int, reason: str) -> Listing:
+    """After the seller changed the quantity: a listing whose every unit is now held is reserved;
+    one reserved because no unit was free is active again when free units are added."""
+    if listing.state == S.ACTIVE and listing.quantity - held <= 0:
+        return lifecycle.reserve(listing, actor=None, reason=reason, source=ORDER)
+    if listing.state == S.RESERVED and held > 0 and old_quantity - held <= 0 < listing.quantity - held:
+        return lifecycle.release(listing, actor=None, reason=reason, source=ORDER)
+    return listing
 
 
 def free_units(listing, *, held: int) -> int:
@@ -39,6 +82,10 @@ def reserve(listing, units: int, *, held: int, reason: str) -> Listing:
         )
     if listing.state != S.ACTIVE:
         raise Conflict(_("This listing is not on sale."), code="listing_not_on_sale")
+    if not deals.takes_payment(listing):
+        # Giveaways and swaps change hands without payment (listings.deals): never through checkout.
+        raise Conflict(_("This item is given away or offered for swap: contact the seller instead of paying."),
+                       code="not_for_payment")
     free = free_units(listing, held=held)
     if units > free:
         raise Conflict(

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "listings",
     "grading",
     "certification",
+    "events",
     "orders",
     "search",
 ]
@@ -388,6 +389,7 @@ SPECTACULAR_SETTINGS = {
         "CampusRoleEnum": "accounts.models.CampusRole",
         "LanguageEnum": "marketplace.settings.LANGUAGES",
         "ListingKindEnum": "listings.models.ListingKind",
+        "ListingDealEnum": "listings.models.Deal",
         "ListingStateEnum": "listings.models.ListingState",
         "ListingGradeSourceEnum": "listings.models.GradeSource",
         "SuspensionSourceEnum": "listings.models.SuspensionSource",
@@ -432,3 +434,34 @@ API_ROOT_LINKS = [
     ("orders", "order-list"),
     ("claims", "claim-list"),
 ]
+
+# Events: flea markets, trading days and campus book swaps (docs/events.md).
+# Organization kinds that may organize events once verified (book swaps: schools only).
+EVENTS_ORGANIZER_KINDS = env_list("EVENTS_ORGANIZER_KINDS", "community,school,merchant")
+# Hours a person promoted from a stall waitlist has to confirm before the stall goes to the next one.
+EVENTS_OFFER_CONFIRM_HOURS = env_int("EVENTS_OFFER_CONFIRM_HOURS", 24)
+# Wall-clock bound of the swap-ring solver (CP-SAT) per matching run, in seconds.
+EVENTS_SWAP_SOLVER_SECONDS = float(env_str("EVENTS_SWAP_SOLVER_SECONDS", "10"))
+# Credits a book earns when deposited at a sharing corner (and costs when taken), by its grade
+# on the book/1 standard; grade X (not sellable) is refused.
+EVENTS_BOOK_CREDITS = {"AN": 3, "F": 3, "VG": 2, "G": 2, "FR": 1, "P": 1}
+CELERY_BEAT_SCHEDULE.update({
+    # Lotteries whose window closed are drawn; events start and finish on time.
+    "events-advance": {"task": "events.tasks.advance_events", "schedule": 300.0},
+    # Stall offers not confirmed in time go to the next person on the waitlist.
+    "events-expire-stall-offers": {"task": "events.tasks.expire_stall_offers", "schedule": 300.0},
+})
+API_ROOT_LINKS.append(("events", "event-list"))
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "EventKindEnum": "events.models.EventKind",
+    "EventStateEnum": "events.models.EventState",
+    "EventVisibilityEnum": "events.models.Visibility",
+    "StallBookingModeEnum": "events.models.BookingMode",
+    "StallBookingStatusEnum": "events.models.BookingStatus",
+    "RsvpStatusEnum": "events.models.RsvpStatus",
+    "EventPassKindEnum": "events.models.PassKind",
+    "BookCopyStatusEnum": "events.models.CopyStatus",
+    "CreditEntryKindEnum": "events.models.CreditEntryKind",
+    "SwapOfferStatusEnum": "events.models.OfferStatus",
+    "SwapRingStatusEnum": "events.models.RingStatus",
+})

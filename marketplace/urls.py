@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("listings.urls")),
     path("", include("grading.urls")),
     path("", include("certification.urls")),
+    path("", include("events.urls")),
     path("", include("orders.urls")),
     path("", include("search.urls")),
 ]

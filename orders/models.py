@@ -328,7 +328,8 @@ class ClaimPhoto(models.Model):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to=_claim_photo_path, width_field="width", height_field="height")
-    thumbnail = models.ImageField(upload_to=_claim_photo_path)
+    # Made by a task after the upload commits: empty until then.
+    thumbnail = models.ImageField(upload_to=_claim_photo_path, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -21,7 +21,7 @@ IDENTIFIER_ATTRIBUTES = ("isbn", "oe_number", "oe_part_number", "part_number", "
 # suspension text) feed no search.
 DOCUMENT_FIELDS = (
     "id", "state", "category_id", "kind", "title", "description", "attributes", "price", "city",
-    "district", "latitude", "longitude", "grade_code", "grade_source", "published_at", "created_at",
+    "district", "latitude", "longitude", "grade_code", "grade_source", "published_at", "created_at", "deal",
 )
 
 
@@ -161,6 +161,7 @@ def build_documents(listings: Iterable[Listing]) -> list[dict]:
             "category_ids": [category.pk for category in chain] or [listing.category_id],
             "category_name": chain[0].name_zh if chain else "",
             "kind": listing.kind,
+            "deal": listing.deal,
             "grade_code": listing.grade_code,
             "condition": condition_of(standard, listing.grade_code),
             "accessory": text.accessory,

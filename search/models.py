@@ -49,6 +49,9 @@ class ListingSearchDocument(models.Model):
     longitude = models.FloatField(null=True, blank=True)
     certified = models.BooleanField(default=False)
     inspected = models.BooleanField(default=False)
+    # sale | giveaway | swap (listings.models.Deal); a filter, not a facet cell column. Nullable
+    # only so that SQLite adds it in place (migration 0008); every row has a value.
+    deal = models.CharField(max_length=12, null=True, blank=True)
     published_at = models.DateTimeField()
     indexed_at = models.DateTimeField(auto_now=True)
 

@@ -29,11 +29,12 @@ def card_columns_sql(alias: str) -> str:
     return (
         f"{alias}.id, {alias}.title, CAST({alias}.price AS TEXT), {alias}.city, {alias}.district, "
         f"{alias}.grade_code, {alias}.kind, {alias}.state, "
-        f"(SELECT ph.thumbnail FROM {photo} ph WHERE ph.listing_id = {alias}.id AND ph.ready ORDER BY ph.position, ph.id LIMIT 1)"
+        f"(SELECT ph.thumbnail FROM {photo} ph WHERE ph.listing_id = {alias}.id AND ph.ready ORDER BY ph.position, ph.id LIMIT 1), "
+        f"{alias}.deal"
     )
 
 
-CARD_COLUMN_COUNT = 9
+CARD_COLUMN_COUNT = 10
 
 
 def card_from_row(row) -> dict | None:
@@ -41,7 +42,8 @@ def card_from_row(row) -> dict | None:
     (it left that state after it was indexed: it is left out rather than shown)."""
     if row[0] is None or row[7] != ListingState.ACTIVE:
         return None
-    return dict(zip(CARD_FIELDS, (*row[:2], Decimal(row[2]), *row[3:7]), strict=False), cover_thumbnail=row[8] or None)
+    return dict(zip(CARD_FIELDS, (*row[:2], Decimal(row[2]), *row[3:7]), strict=False), cover_thumbnail=row[8] or None,
+                deal=row[9])
 
 
 def listing_cards(ids: list[int]) -> dict[int, dict]:

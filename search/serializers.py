@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from grading.models import Condition
-from listings.models import MAX_PRICE, ListingKind
+from listings.models import MAX_PRICE, Deal, ListingKind
 from search.backends.base import MAX_RESULT_WINDOW, SORTS, SearchQuery
 from search.selectors import category_exists
 
@@ -34,6 +34,10 @@ class SearchParamsSerializer(serializers.Serializer):
     city = serializers.CharField(required=False, max_length=40)
     certified = serializers.BooleanField(required=False, allow_null=True, default=None)
     inspected = serializers.BooleanField(required=False, allow_null=True, default=None)
+    deal = serializers.ChoiceField(choices=Deal.choices, required=False,
+                                   help_text=_("giveaway (免费送) or swap: listings that never take payment; sale: the others."))
+    event = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                     help_text=_("An event id: what sellers bring to it; cards then show their stall number."))
     near = serializers.CharField(required=False, max_length=40, help_text=_("A point as “latitude,longitude”."))
     radius_km = serializers.FloatField(required=False, min_value=0.1, max_value=MAX_RADIUS_KM)
     sort = serializers.ChoiceField(choices=SORTS, required=False, default="relevance")
@@ -83,10 +87,17 @@ class SearchParamsSerializer(serializers.Serializer):
         each new instance (half a millisecond for these sixteen), and validation keeps no state
         on the instance, so sharing it across threads is safe.
         """
+        return cls.parse_with_event(query_params)[0]
+
+    @classmethod
+    def parse_with_event(cls, query_params) -> tuple[SearchQuery, int | None]:
+        """As `parse`, and the event id named by `event` (the view narrows the query to the
+        listings brought to that event, which depends on who asks)."""
         shared = cls.__dict__.get("_shared")
         if shared is None:
             shared = cls._shared = cls()
-        return cls.query_from(shared.run_validation(query_params))
+        data = shared.run_validation(query_params)
+        return cls.query_from(data), data.get("event")
 
     @staticmethod
     def query_from(data) -> SearchQuery:
@@ -94,7 +105,7 @@ class SearchParamsSerializer(serializers.Serializer):
             q=data.get("q", ""), category=data.get("category"), kind=data.get("kind"), grade=data.get("grade"),
             condition=data.get("condition"),
             min_price=data.get("min_price"), max_price=data.get("max_price"), city=data.get("city"),
-            certified=data.get("certified"), inspected=data.get("inspected"), near=data.get("near"),
+            certified=data.get("certified"), inspected=data.get("inspected"), deal=data.get("deal"), near=data.get("near"),
             radius_km=data.get("radius_km"), sort=data["sort"], page=data["page"], page_size=data["page_size"],
         )
 
@@ -118,9 +129,12 @@ class SearchCardSerializer(serializers.Serializer):
     district = serializers.CharField()
     grade = serializers.CharField(source="grade_code")
     kind = serializers.CharField()
+    deal = serializers.CharField(help_text=_("sale, giveaway or swap."))
     cover_thumbnail_url = serializers.CharField(allow_null=True)
     highlights = HighlightsSerializer(help_text=_("Matched words in <em>..</em>; the rest is HTML-escaped."))
     distance_km = serializers.FloatField(allow_null=True)
+    stall = serializers.IntegerField(allow_null=True,
+                                     help_text=_("With `event`: the number of the stall the listing will be at."))
 
 
 class FacetValueSerializer(serializers.Serializer):

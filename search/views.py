@@ -1,7 +1,10 @@
 """Search API: listings with facets and highlights, and completions. Public; anonymous clients are
 held to the project's anonymous throttle."""
+from dataclasses import replace
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -45,15 +48,27 @@ class _SearchView(APIView):
 _PRICE = SearchCardSerializer().fields["price"]
 
 
-def _card(request, row: dict, hit) -> dict:
+def _card(request, row: dict, hit, stalls: dict[int, int] | None) -> dict:
     cover = thumbnail_url(row["cover_thumbnail"])
     return {
         "id": row["id"], "title": row["title"], "price": _PRICE.to_representation(row["price"]),
         "city": row["city"], "district": row["district"], "grade": row["grade_code"], "kind": row["kind"],
-        "cover_thumbnail_url": request.build_absolute_uri(cover) if cover else None,
+        "deal": row["deal"], "cover_thumbnail_url": request.build_absolute_uri(cover) if cover else None,
         "highlights": {key: hit.highlights[key] for key in ("title", "description") if key in hit.highlights},
         "distance_km": None if hit.distance_km is None else float(hit.distance_km),
+        "stall": None if stalls is None else stalls.get(row["id"]),
     }
+
+
+def _at_event(request, query, event_id):
+    """The query narrowed to the listings brought to the event, and their stall numbers; an event
+    the caller may not see is a 400 on `event`, as an unknown category is on `category`."""
+    from events.selectors import stalls_of_listings_at
+
+    stalls = stalls_of_listings_at(request.user, event_id)
+    if stalls is None:
+        raise ValidationError({"event": [_("There is no event with this id.")]})
+    return replace(query, listing_ids=frozenset(stalls)), stalls
 
 
 def _facets(facets: dict) -> dict:
@@ -85,10 +100,13 @@ class SearchListingsView(_SearchView):
         responses={200: SearchResponseSerializer, **ERROR_RESPONSES},
     )
     def get(self, request):
-        query = SearchParamsSerializer.parse(request.query_params)
+        query, event_id = SearchParamsSerializer.parse_with_event(request.query_params)
+        stalls = None
+        if event_id is not None:
+            query, stalls = _at_event(request, query, event_id)
         results = service.search(query)
         cards = results.cards if results.cards is not None else listing_cards([hit.id for hit in results.hits])
-        items = [_card(request, cards[hit.id], hit) for hit in results.hits if hit.id in cards]
+        items = [_card(request, cards[hit.id], hit, stalls) for hit in results.hits if hit.id in cards]
         url = request.build_absolute_uri()
         has_next = query.offset + len(results.hits) < results.total
         previous = None

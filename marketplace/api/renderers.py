@@ -1,12 +1,12 @@
-"""Views that answer an image: the PNG body as it is, and errors still in the one JSON shape."""
+"""Views that answer a file (PNG, iCalendar, CSV): the body as it is, and errors still in the one JSON shape."""
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 
-class PNGRenderer(BaseRenderer):
-    media_type = "image/png"
-    format = "png"
+class BinaryRenderer(BaseRenderer):
+    """For responses built as an HttpResponse with the file's bytes; subclasses name the media type."""
+
     charset = None
     render_style = "binary"
 
@@ -14,13 +14,22 @@ class PNGRenderer(BaseRenderer):
         return data
 
 
-class PNGView(APIView):
-    """An APIView whose success is an HttpResponse with PNG bytes (certificate labels, hand-over QR codes)."""
+class PNGRenderer(BinaryRenderer):
+    media_type = "image/png"
+    format = "png"
 
-    renderer_classes = [PNGRenderer, JSONRenderer]
+
+class FileView(APIView):
+    """An APIView whose success is an HttpResponse with a file; its renderer_classes name the file's type first."""
 
     def finalize_response(self, request, response, *args, **kwargs):
         if isinstance(response, Response):
-            # An error: always the JSON error shape, whatever image type the client asked for.
+            # An error: always the JSON error shape, whatever file type the client asked for.
             request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class PNGView(FileView):
+    """A FileView answering PNG bytes (certificate labels, hand-over QR codes, event passes)."""
+
+    renderer_classes = [PNGRenderer, JSONRenderer]

@@ -62,6 +62,9 @@ class SearchQuery:
     city: str | None = None
     certified: bool | None = None
     inspected: bool | None = None
+    deal: str | None = None  # sale | giveaway | swap (listings.models.Deal)
+    # Only these listings (e.g. those brought to one event); None: no such restriction.
+    listing_ids: frozenset[int] | None = None
     near: tuple[float, float] | None = None  # (lat, lon)
     radius_km: float | None = None
     sort: str = "relevance"  # relevance|newest|price_asc|price_desc|distance
@@ -73,8 +76,14 @@ class SearchQuery:
         """Does the query narrow the listings by anything but its words?"""
         return any(value is not None for value in (
             self.category, self.kind, self.grade, self.condition, self.min_price, self.max_price, self.city,
-            self.certified, self.inspected, self.radius_km,
+            self.certified, self.inspected, self.deal, self.listing_ids, self.radius_km,
         ))
+
+    @property
+    def filters_beyond_cells(self) -> bool:
+        """Filters on what the database backend's facet cells do not carry (a radius, the deal,
+        a set of listings): its facets are then counted from the matching rows."""
+        return (self.near is not None and self.radius_km is not None) or bool(self.deal) or self.listing_ids is not None
 
     @property
     def offset(self) -> int:

@@ -32,7 +32,8 @@ def listing_form(listing, **changes) -> dict:
     """What the admin's change form posts for `listing`, with `changes` applied."""
     values = {
         "title": listing.title, "description": listing.description, "category": listing.category_id,
-        "kind": listing.kind, "price": str(listing.price), "quantity": listing.quantity,
+        "kind": listing.kind, "price": str(listing.price), "deal": listing.deal, "swap_wanted": listing.swap_wanted,
+        "quantity": listing.quantity,
         "handover_options": json.dumps(listing.handover_options), "city": listing.city,
         "district": listing.district, "latitude": "", "longitude": "",
         "attributes": json.dumps(listing.attributes, ensure_ascii=False),

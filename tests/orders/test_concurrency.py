@@ -186,3 +186,27 @@ def test_the_task_and_the_retry_processing_one_event_at_once_process_it_once(str
 
     assert WebhookEvent.objects.get(pk=event.pk).attempts == 1
     assert OrderTransition.objects.filter(order=stripe_order, to_state="paid").count() == 1
+
+
+def test_a_seller_lowering_the_quantity_while_buyers_check_out_never_leaves_fewer_units_than_are_held():
+    listing = on_sale(organization=shop(), quantity=4)
+    seller = _client(listing.seller)
+    responses = {}
+
+    def lower():
+        responses["seller"] = seller.patch(f"/api/v1/listings/{listing.pk}/", {"quantity": 2})
+
+    def buy(n):
+        return lambda: responses.setdefault(n, _client(UserFactory()).post(
+            "/api/v1/orders/", {"listing": listing.pk, "quantity": 1}))
+
+    assert run_together(lower, *[buy(n) for n in range(4)]) == []
+    listing.refresh_from_db()
+    held = sum(Order.objects.filter(listing=listing, state=OrderState.PENDING_PAYMENT).values_list("quantity", flat=True))
+    assert held <= listing.quantity
+    assert responses["seller"].status_code in (200, 409)
+    if responses["seller"].status_code == 409:
+        assert responses["seller"].json()["type"] == "units_held"
+    bought = [n for n in range(4) if responses[n].status_code == 201]
+    assert all(responses[n].status_code == 409 for n in range(4) if n not in bought)
+    assert len(bought) == held

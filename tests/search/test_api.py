@@ -57,8 +57,8 @@ def test_cards_keep_the_ranking_and_carry_what_a_card_shows(indexed, api):
     ranked = [hit.id for hit in service.search(SearchQuery(q="耳机")).hits]
     assert [card["id"] for card in cards] == ranked and len(ranked) == 3
     card = next(card for card in cards if card["id"] == indexed.id("a-sony-xm4"))
-    assert set(card) == {"id", "title", "price", "city", "district", "grade", "kind", "cover_thumbnail_url",
-                         "highlights", "distance_km"}
+    assert set(card) == {"id", "title", "price", "city", "district", "grade", "kind", "deal", "cover_thumbnail_url",
+                         "highlights", "distance_km", "stall"}
     assert card["price"] == "1100.00" and card["kind"] == "second_hand" and card["grade"] == "B"
     assert card["cover_thumbnail_url"].startswith("http://testserver/")
     assert card["highlights"]["title"] == ["索尼 WH-1000XM4 <em>降噪耳机</em> 头戴式"]  # a kind of 耳机

@@ -48,7 +48,7 @@ BATCH_SIZE = 500
 DOCUMENT_COLUMNS = (
     "listing_id", "title", "description", "title_normalized", "title_tokens", "body_tokens", "identifiers",
     "category_tokens", "category_id", "category_path", "kind", "grade_code", "condition", "accessory", "price_fen",
-    "city", "district", "latitude", "longitude", "certified", "inspected", "published_at", "indexed_at",
+    "city", "district", "latitude", "longitude", "certified", "inspected", "published_at", "indexed_at", "deal",
 )
 # How much an accessory's relevance counts against a device's (AirPods above AirPods cases).
 ACCESSORY_FACTOR = 0.4
@@ -268,7 +268,7 @@ class DatabaseSearchBackend(SearchBackend):
                 doc["title_tokens"], doc["body_tokens"], doc.get("identifiers", ""), doc.get("category_tokens", ""),
                 category_ids[0], path, doc["kind"], grade, condition, bool(doc.get("accessory")), doc["price_fen"], city,
                 doc.get("district") or "", lat, lon, certified, inspected,
-                adapt(doc["published_at"]), adapt(now),
+                adapt(doc["published_at"]), adapt(now), doc.get("deal") or "sale",
             ))
             cells[cell_key((category_ids[0], path, doc["kind"], grade, condition, city,
                             price_step(doc["price_fen"])[0], certified, inspected))] += 1
@@ -377,6 +377,11 @@ class DatabaseSearchBackend(SearchBackend):
             clauses.append(Clause("d.certified = %s", [query.certified]))
         if query.inspected is not None:
             clauses.append(Clause("d.inspected = %s", [query.inspected]))
+        if query.deal:
+            clauses.append(Clause("d.deal = %s", [query.deal]))
+        if query.listing_ids is not None:
+            ids = sorted(query.listing_ids)
+            clauses.append(Clause(f"d.listing_id IN ({', '.join(['%s'] * len(ids))})", ids) if ids else Clause("1 = 0"))
         if query.near and query.radius_km is not None:
             lat, lon = query.near
             dlat = query.radius_km / KM_PER_DEGREE

@@ -175,8 +175,7 @@ class PostgreSQLSearchBackend(DatabaseSearchBackend):
     def _search(self, query, match) -> SearchResults:
         tables, clauses, score, distance = self._statement_parts(query, match)
         groups = match.groups if match is not None else ()
-        radius = query.near is not None and query.radius_km is not None
-        if groups or radius:
+        if groups or query.filters_beyond_cells:
             return self._search_one_pass(query, groups, tables, clauses, score, distance)
         return self._search_without_words(query, tables, clauses, where(clauses), self._order(query, False),
                                           distance)

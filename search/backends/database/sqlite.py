@@ -114,7 +114,6 @@ class SQLiteSearchBackend(DatabaseSearchBackend):
             self._statement_parts(query, match)
         )
         groups = match.groups if match is not None else ()
-        radius = query.near is not None and query.radius_km is not None
         where_sql, where_params = where(clauses)
         order = self._order(query, bool(groups))
         # Without words there is nothing to highlight: the page needs ids only (an index can answer).
@@ -136,8 +135,9 @@ class SQLiteSearchBackend(DatabaseSearchBackend):
             )
             for row in rows
         ]
-        # Without words or radius every filter is a facet cell column (the price, nearly): count cells.
-        by_cells = not groups and not radius
+        # Without words, radius, deal or set of listings every filter is a facet cell column (the
+        # price, nearly): count cells.
+        by_cells = not groups and not query.filters_beyond_cells
         source = self._cell_source(query) if by_cells else (tables, [])
         facets, matched = self._facets(source, clauses, cells=by_cells)
         total, exact = page_total(query, len(rows), matched)

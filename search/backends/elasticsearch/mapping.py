@@ -37,7 +37,7 @@ RECENCY_EPOCH_MINUTES = 26_297_280  # 2020-01-01T00:00Z
 SOURCE_FIELDS = (
     "id", "title", "description", "title_normalized", "title_tokens", "body_tokens", "identifiers",
     "category_tokens", "category_ids", "category_name", "kind", "grade_code", "condition", "accessory", "price_fen",
-    "city", "district", "certified", "inspected", "state",
+    "city", "district", "certified", "inspected", "state", "deal",
 )
 
 
@@ -89,6 +89,7 @@ def document_class() -> type[Document]:
         inspected = Boolean()
         published_at = Date()
         state = Keyword()
+        deal = Keyword()
         # Whole-title completions. Inputs arrive normalized (search.text.normalize), so the
         # prebuilt keyword analyzer gives a case- and width-insensitive prefix match; weights put
         # the newest first. Titles with a word that starts with the prefix are a `prefix` query

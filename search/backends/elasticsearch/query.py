@@ -96,6 +96,10 @@ def filter_clauses(query: SearchQuery) -> dict[str, Query]:
         clauses["certified"] = Q("term", certified=query.certified)
     if query.inspected is not None:
         clauses["inspected"] = Q("term", inspected=query.inspected)
+    if query.deal:
+        clauses["deal"] = Q("term", deal=query.deal)
+    if query.listing_ids is not None:
+        clauses["listings"] = Q("terms", id=sorted(query.listing_ids))
     if query.near is not None and query.radius_km is not None:
         lat, lon = query.near
         clauses["near"] = Q("geo_distance", distance=f"{query.radius_km}km", location={"lat": lat, "lon": lon})

@@ -1,0 +1,182 @@
+"""Swap mode on a share day: offers, wants, pairs, rings proposed, confirmed or declined, the report."""
+import csv
+import io
+
+import pytest
+
+from events import books, swaps
+from events.models import OfferStatus, SwapRing, WantStatus
+from notifications.models import Notification
+from tests.events.factories import CornerFactory, SchoolFactory, share_day, student, teacher
+from tests.factories import UserFactory
+from tests.helpers import assert_error_shape
+
+pytestmark = pytest.mark.django_db
+
+MATH, LINEAR, NOVEL, ENGLISH = "9787040396638", "9787040396621", "9787536692930", "9787560013473"
+
+
+@pytest.fixture
+def day(school):
+    return share_day(school)
+
+
+def offer(client_for, person, event, isbn, **extra):
+    body = {"isbn": isbn, "title": extra.pop("title", f"书 {isbn[-4:]}"), **extra}
+    response = client_for(person).post(f"/api/v1/events/{event.pk}/swap/offers", body, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def want(client_for, person, event, isbn):
+    response = client_for(person).post(f"/api/v1/events/{event.pk}/swap/wants", {"isbn": isbn, "title": "书"},
+                                       format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def triangle(client_for, school, day):
+    """a gives MATH to b, b gives LINEAR to c, c gives NOVEL to a: a ring, and no pair."""
+    a, b, c = (student(school) for _ in range(3))
+    offer(client_for, a, day, MATH, subject="数学", school_grade="高一", grade="VG")
+    offer(client_for, b, day, LINEAR, subject="数学", school_grade="高二", grade="G")
+    offer(client_for, c, day, NOVEL, subject="语文", school_grade="高一", grade="F")
+    want(client_for, b, day, MATH)
+    want(client_for, c, day, LINEAR)
+    want(client_for, a, day, NOVEL)
+    return a, b, c
+
+
+def test_only_students_and_teachers_of_the_school_list_books(client_for, school, day):
+    for outsider in (UserFactory(), student(SchoolFactory())):
+        response = client_for(outsider).post(f"/api/v1/events/{day.pk}/swap/offers", {"isbn": MATH, "title": "书"},
+                                             format="json")
+        assert response.status_code == 404  # a members-only share day is not even visible
+    assert offer(client_for, teacher(school), day, MATH)["status"] == "open"
+    assert_error_shape(client_for(student(school)).post(f"/api/v1/events/{day.pk}/swap/offers",
+                                                        {"isbn": "123", "title": "书"}, format="json"), 400, "invalid_isbn")
+
+
+def test_mutual_pairs_are_proposed_to_both(client_for, school, day):
+    a, b = student(school), student(school)
+    mine = offer(client_for, a, day, MATH)
+    theirs = offer(client_for, b, day, ENGLISH)
+    want(client_for, a, day, ENGLISH)
+    want(client_for, b, day, MATH)
+    pairs = client_for(a).get(f"/api/v1/events/{day.pk}/swap/pairs").json()
+    assert pairs == [{"partner": b.pk, "gives_offer": mine["id"], "receives_offer": theirs["id"]}]
+    assert client_for(b).get(f"/api/v1/events/{day.pk}/swap/pairs").json()[0]["partner"] == a.pk
+
+
+def test_the_matching_proposes_a_ring_where_pairs_move_nothing(client_for, school, school_admin, day,
+                                                                 django_capture_on_commit_callbacks):
+    a, b, c = triangle(client_for, school, day)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(school_admin).post(f"/api/v1/events/{day.pk}/swap/matching", {}, format="json")
+    assert response.status_code == 201, response.content
+    run = response.json()
+    assert (run["books_moved"], run["books_moved_pairs_only"], run["extra_books_from_rings"]) == (3, 0, 3)
+    assert run["solver_status"] == "optimal" and run["participants"] == 3
+    rings = client_for(a).get(f"/api/v1/events/{day.pk}/swap/rings").json()
+    assert len(rings) == 1 and rings[0]["size"] == 3 and rings[0]["status"] == "proposed"
+    gives = {(link["giver"], link["receiver"], link["isbn"]) for link in rings[0]["links"]}
+    assert gives == {(a.pk, b.pk, MATH), (b.pk, c.pk, LINEAR), (c.pk, a.pk, NOVEL)}
+    # Told after the commit, by a task: each member what they give and receive.
+    told = Notification.objects.filter(kind="swap_ring_proposed")
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted([a.pk, b.pk, c.pk])
+    body = told.get(recipient=a).body
+    assert "give “书 6638”" in body and "receive “书 2930”" in body
+    # A second run leaves them alone while they answer.
+    again = client_for(school_admin).post(f"/api/v1/events/{day.pk}/swap/matching", {}, format="json").json()
+    assert again["books_moved"] == 0
+
+
+def test_a_ring_is_fixed_once_everyone_confirmed(client_for, school, school_admin, day):
+    a, b, c = triangle(client_for, school, day)
+    client_for(school_admin).post(f"/api/v1/events/{day.pk}/swap/matching", {}, format="json")
+    ring = SwapRing.objects.get(event=day)
+    path = f"/api/v1/events/{day.pk}/swap/rings/{ring.pk}"
+    assert client_for(a).post(f"{path}/confirm").json()["status"] == "proposed"
+    assert_error_shape(client_for(a).post(f"{path}/confirm"), 409, "already_confirmed")
+    assert_error_shape(client_for(student(school)).post(f"{path}/confirm"), 403)
+    assert client_for(b).post(f"{path}/confirm").json()["status"] == "proposed"
+    fixed = client_for(c).post(f"{path}/confirm").json()
+    assert fixed["status"] == "fixed" and all(link["confirmed"] for link in fixed["links"])
+    assert set(day.swap_offers.values_list("status", flat=True)) == {OfferStatus.EXCHANGED}
+    assert set(day.swap_wants.values_list("status", flat=True)) == {WantStatus.FULFILLED}
+    assert Notification.objects.filter(kind="swap_ring_fixed").count() == 3
+    assert_error_shape(client_for(a).post(f"{path}/decline", {}, format="json"), 409, "ring_closed")
+
+
+def test_declining_dissolves_the_ring_and_frees_the_books(client_for, school, school_admin, day):
+    a, b, c = triangle(client_for, school, day)
+    client_for(school_admin).post(f"/api/v1/events/{day.pk}/swap/matching", {}, format="json")
+    ring = SwapRing.objects.get(event=day)
+    response = client_for(b).post(f"/api/v1/events/{day.pk}/swap/rings/{ring.pk}/decline", {"reason": "书已借出"},
+                                  format="json")
+    assert response.json()["status"] == "dissolved"
+    assert set(day.swap_offers.values_list("status", flat=True)) == {OfferStatus.OPEN}
+    assert Notification.objects.filter(kind="swap_ring_dissolved").count() == 2
+    # The books are back in the pool: the next run proposes the ring again.
+    assert client_for(school_admin).post(f"/api/v1/events/{day.pk}/swap/matching", {}, format="json").json()[
+        "books_moved"] == 3
+
+
+def test_a_book_in_a_proposed_ring_cannot_be_withdrawn(client_for, school, school_admin, day):
+    a, b, c = triangle(client_for, school, day)
+    client_for(school_admin).post(f"/api/v1/events/{day.pk}/swap/matching", {}, format="json")
+    offer_id = day.swap_offers.get(member=a).pk
+    assert_error_shape(client_for(a).delete(f"/api/v1/events/{day.pk}/swap/offers/{offer_id}"), 409, "offer_not_open")
+    lone = offer(client_for, a, day, ENGLISH)
+    assert client_for(a).delete(f"/api/v1/events/{day.pk}/swap/offers/{lone['id']}").json()["status"] == "withdrawn"
+    assert_error_shape(client_for(b).delete(f"/api/v1/events/{day.pk}/swap/offers/{lone['id']}"), 403)
+
+
+def test_only_the_organizer_runs_the_matching(client_for, school, day):
+    assert_error_shape(client_for(student(school)).post(f"/api/v1/events/{day.pk}/swap/matching", {}, format="json"), 403)
+
+
+def test_rings_only_for_the_organizer_in_full(client_for, school, school_admin, day):
+    a, b, c = triangle(client_for, school, day)
+    client_for(school_admin).post(f"/api/v1/events/{day.pk}/swap/matching", {}, format="json")
+    assert len(client_for(school_admin).get(f"/api/v1/events/{day.pk}/swap/rings").json()) == 1
+    assert client_for(student(school)).get(f"/api/v1/events/{day.pk}/swap/rings").json() == []
+
+
+def test_the_share_day_report_counts_books_by_subject_and_grade_and_exports_csv(client_for, school, school_admin):
+    corner = CornerFactory(organization=school)
+    day = share_day(school, corner=corner, state="ongoing")
+    a, b, c = triangle(client_for, school, day)
+    swaps.run_matching(day, actor=school_admin)
+    ring = SwapRing.objects.get(event=day)
+    for person in (a, b, c):
+        swaps.confirm_ring(ring, actor=person)
+    keeper = teacher(school)
+    copy = books.deposit_book(corner, actor=keeper, giver=a, isbn=ENGLISH, title="新概念英语", subject="英语",
+                              school_grade="初二", grade="G")
+    taker = student(school)
+    books.deposit_book(corner, actor=keeper, giver=taker, isbn=NOVEL, title="三体", grade="G")
+    books.take_book(copy, actor=taker)
+
+    report = client_for(school_admin).get(f"/api/v1/events/{day.pk}/report").json()
+    assert report["books_exchanged"] == 4
+    assert report["by_mode"] == {"swap": 3, "credit": 1}
+    assert report["by_subject_and_grade"] == [
+        {"subject": "数学", "school_grade": "高一", "count": 1}, {"subject": "数学", "school_grade": "高二", "count": 1},
+        {"subject": "英语", "school_grade": "初二", "count": 1}, {"subject": "语文", "school_grade": "高一", "count": 1},
+    ]
+    assert report["members_exchanging"] == 4 and report["members_taking_part"] == 4
+
+    exported = client_for(school_admin).get(f"/api/v1/events/{day.pk}/report.csv")
+    assert exported.status_code == 200 and exported["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert len(rows) == 4 and {row["mode"] for row in rows} == {"swap", "credit"}
+    assert {row["isbn"] for row in rows} == {MATH, LINEAR, NOVEL, ENGLISH}
+    assert_error_shape(client_for(a).get(f"/api/v1/events/{day.pk}/report.csv"), 403)
+    assert_error_shape(client_for(a).get(f"/api/v1/events/{day.pk}/report"), 403)
+
+
+def test_rings_are_written_only_while_the_day_is_open(client_for, school, school_admin):
+    finished = share_day(school, state="finished")
+    assert_error_shape(client_for(school_admin).post(f"/api/v1/events/{finished.pk}/swap/matching", {}, format="json"),
+                       409, "event_closed")
