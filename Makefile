@@ -46,7 +46,7 @@ messages: install
 ROUNDS ?= 100
 BENCH_ARGS ?=
 bench-relevance: install
-	$(BIN)/python bench/search/relevance.py
+	$(BIN)/python bench/search/relevance.py $(BENCH_ARGS)
 
 bench-search: install
 	$(BIN)/python bench/search/matrix.py --rounds $(ROUNDS) $(BENCH_ARGS)

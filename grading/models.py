@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.errors import Conflict
 from marketplace.i18n import localized
@@ -124,6 +125,18 @@ class PartOfStandard(models.Model):
             raise _frozen_error(standard.label)
 
 
+class Condition(models.TextChoices):
+    """A condition level common to every standard: each level of a scale says which one it means
+    (GradeLevel.condition, from the standard's file), so buyers filter on one scale whatever
+    standard graded the item (phone P and book AN are both like new)."""
+
+    LIKE_NEW = "like_new", pgettext_lazy("condition level", "Like new")
+    EXCELLENT = "excellent", pgettext_lazy("condition level", "Excellent")
+    GOOD = "good", pgettext_lazy("condition level", "Good")
+    FAIR = "fair", pgettext_lazy("condition level", "Fair")
+    FOR_PARTS = "for_parts", pgettext_lazy("condition level", "For parts or repair")
+
+
 class GradeLevel(PartOfStandard):
     """One grade of a standard's scale; rank 0 is the best. An unsellable level (X) blocks publishing."""
 
@@ -135,6 +148,9 @@ class GradeLevel(PartOfStandard):
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     sellable = models.BooleanField(_("sellable"), default=True)
+    # The common condition level this grade means; empty (NULL) for a level that is not sellable.
+    condition = models.CharField(_("condition level"), max_length=16, choices=Condition.choices, null=True,
+                                 blank=True)
 
     class Meta:
         verbose_name = _("grade level")

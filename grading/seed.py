@@ -10,9 +10,12 @@ import json
 from pathlib import Path
 
 STANDARDS_DIR = Path(__file__).resolve().parent / "standards"
+# The common condition levels a level may mean (grading.models.Condition; plain values here, so the
+# seed migration reads files without the app's models).
+CONDITIONS = ("like_new", "excellent", "good", "fair", "for_parts")
 
 STANDARD_FIELDS = ("code", "version", "name_zh", "name_en", "description_zh", "description_en", "source")
-LEVEL_FIELDS = ("code", "label_zh", "label_en", "description_zh", "description_en", "sellable")
+LEVEL_FIELDS = ("code", "label_zh", "label_en", "description_zh", "description_en", "sellable", "condition")
 CRITERION_FIELDS = (
     "key", "question_zh", "question_en", "help_zh", "help_en", "answer_type", "axis", "rules", "required",
     "inspection_only",
@@ -56,6 +59,9 @@ def check_shape(data) -> None:
         _pick(level, LEVEL_FIELDS, f"levels[{index}]")
         if not level.get("code") or not level.get("label_zh") or not level.get("label_en"):
             raise StandardFileError(f"levels[{index}] needs code, label_zh and label_en")
+        if level.get("condition") is not None and level["condition"] not in CONDITIONS:
+            raise StandardFileError(f"levels[{index}] has the condition {level['condition']!r}; "
+                                    f"use one of {', '.join(CONDITIONS)}")
     for index, criterion in enumerate(data["criteria"]):
         _pick(criterion, CRITERION_FIELDS, f"criteria[{index}]")
         for required in ("key", "question_zh", "question_en", "answer_type", "rules"):
@@ -67,8 +73,11 @@ def build_standard(data, *, standard_model, level_model, criterion_model):
     """Create a draft standard with its levels (rank = position, best first) and criteria."""
     fields = {k: v for k, v in data.items() if k in STANDARD_FIELDS}
     standard = standard_model.objects.create(status="draft", **fields)
+    # A historical model (an older migration) may not have every field yet (condition: grading 0006).
+    level_fields = {field.name for field in level_model._meta.get_fields()}
     level_model.objects.bulk_create(
-        level_model(standard=standard, rank=rank, **_pick(level, LEVEL_FIELDS, "level"))
+        level_model(standard=standard, rank=rank,
+                    **{k: v for k, v in _pick(level, LEVEL_FIELDS, "level").items() if k in level_fields})
         for rank, level in enumerate(data["levels"])
     )
     criterion_model.objects.bulk_create(

@@ -7,9 +7,12 @@ errors, raised by DjangoFilterBackend), never silently ignored.
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
+from grading.conditions import grades_in
+from grading.models import Condition
 from listings.models import MAX_PRICE, Deal, Listing, ListingKind, ListingState
 from listings.selectors import category_map, descendant_ids
 
@@ -104,6 +107,8 @@ class ListingFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=ListingKind.choices)
     deal = filters.ChoiceFilter(choices=Deal.choices)
     grade = filters.CharFilter(field_name="grade_code", max_length=16, label=_("Effective grade code"))
+    condition = filters.ChoiceFilter(choices=Condition.choices, method="filter_condition",
+                                     label=_("Condition level, common to every grading standard"))
     min_price = _price("gte")
     max_price = _price("lte")
     city = filters.CharFilter(max_length=40)
@@ -119,6 +124,15 @@ class ListingFilter(filters.FilterSet):
         model = Listing
         fields = ["kind", "deal", "city", "district", "negotiable"]
         form = ListingFilterForm
+
+    def filter_condition(self, queryset, name, value):
+        """The grades that mean this condition level, each in the categories graded by its standard."""
+        categories = category_map().values()
+        matches = Q(pk__in=[])
+        for standard_code, grade_codes in grades_in(value).items():
+            ids = [category.pk for category in categories if category.grading_standard_code == standard_code]
+            matches |= Q(category_id__in=ids, grade_code__in=grade_codes)
+        return queryset.filter(matches)
 
     def filter_seller(self, queryset, name, value):
         if value == "me":

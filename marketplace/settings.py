@@ -234,6 +234,14 @@ CELERY_BEAT_SCHEDULE: dict = {
 TASK_MODE = "eager" if CELERY_TASK_ALWAYS_EAGER else "celery"
 
 SEARCH_BACKEND = env_str("SEARCH_BACKEND", "database")
+# The search data files (search/*.txt by default; operators may point them at their own copies).
+# The vocabulary and the user dictionary decide what documents say: run search_rebuild after a change.
+SEARCH_VOCABULARY_FILE = env_str("SEARCH_VOCABULARY_FILE", str(BASE_DIR / "search" / "vocabulary.txt"))
+SEARCH_SYNONYMS_FILE = env_str("SEARCH_SYNONYMS_FILE", str(BASE_DIR / "search" / "synonyms.txt"))
+SEARCH_USER_DICTIONARY = env_str("SEARCH_USER_DICTIONARY", str(BASE_DIR / "search" / "userdict.txt"))
+SEARCH_MARKET_WORDS = env_str("SEARCH_MARKET_WORDS", str(BASE_DIR / "search" / "market_words.txt"))
+# Failed index updates a drain retries at most per run (Celery beat every minute, manage.py search_drain).
+SEARCH_DRAIN_BATCH = env_int("SEARCH_DRAIN_BATCH", 500)
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
 # Indices are <prefix>_listings_v<timestamp> behind the alias <prefix>_listings.
 ELASTICSEARCH_INDEX_PREFIX = env_str("ELASTICSEARCH_INDEX_PREFIX", "marketplace")

@@ -7,9 +7,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from certification.selectors import certified_listing_ids
+from grading.conditions import condition_of
 from listings.models import Category, GradeSource, Listing, ListingState
+from search.analysis import analyse_listing
 from search.backends.base import price_to_fen
 from search.text import identifier_tokens, index_tokens, normalize, stem
+from search.vocabulary import vocabulary
 
 # Attribute keys whose values are codes: indexed whole and in every normalized form.
 IDENTIFIER_ATTRIBUTES = ("isbn", "oe_number", "oe_part_number", "part_number", "model", "model_number", "mpn")
@@ -57,9 +60,10 @@ def _attribute_text(attributes) -> str:
 
 
 def _identifiers(listing: Listing) -> list[str]:
-    """Codes of the listing (ISBN, OE part number, model) whole and in every normalized form."""
+    """Codes of the listing's attributes (ISBN, OE part number, model) whole and in every normalized
+    form (those of its title come from search.analysis)."""
     attributes = listing.attributes if isinstance(listing.attributes, dict) else {}
-    tokens = identifier_tokens(listing.title)
+    tokens = []
     codes = [str(attributes[key]) for key in IDENTIFIER_ATTRIBUTES if attributes.get(key)]
     if attributes.get("brand") and attributes.get("model"):
         codes.append(f"{attributes['brand']}{attributes['model']}")
@@ -79,19 +83,42 @@ def _code_terms(code: str) -> tuple[str, ...]:
     )
 
 
-def category_terms(category: Category | None, is_leaf: bool) -> list[str]:
+def category_terms(category: Category | None, is_leaf: bool, ancestors: list[Category] = ()) -> list[str]:
     """Terms of the listing's own category: each name as one whole term, and, for a leaf
-    category, its words too (a listing in 笔记本电脑 is found by 电脑). A listing filed under a
-    parent (a charger under 手机平板) is not made a 手机 by the parent's name."""
+    category, its words too (a listing in 笔记本电脑 is found by 电脑); then the names of the
+    categories above it, whole (a query naming a category finds what is filed in it or below it:
+    手机平板 finds phones and tablets), and the vocabulary's concepts of all of them (图书 finds every
+    book; search/vocabulary.txt). A listing filed under a parent (a charger under 手机平板) is not
+    made a 手机 by the parent's name."""
     if category is None:
         return []
     terms = []
     for name in (category.name_zh, category.name_en):
-        words = [_clean_term(stem(word)) for word in normalize(name).split()]
-        terms.append(words[0] if len(words) == 1 else "".join(words))
+        terms.append(_whole_name(name))
         if is_leaf:
             terms.extend(index_tokens(name))
+    vocab = vocabulary()
+    for above in ancestors:
+        terms.extend(_whole_name(name) for name in (above.name_zh, above.name_en))
+    for current in (category, *ancestors):
+        for concept in vocab.by_category.get(current.slug, ()):
+            terms.extend(vocab.lineage(concept))
     return [term for term in dict.fromkeys(terms) if term]
+
+
+def _whole_name(name: str) -> str:
+    """A category name as one term (Phones & tablets -> phonestablet)."""
+    words = [_clean_term(stem(word)) for word in normalize(name or "").split()]
+    return "".join(words)
+
+
+def typed_concepts(category: Category | None) -> tuple[str, ...]:
+    """The concepts of a category of one kind of product (phones: 手机): its listings' kind when
+    their title names none."""
+    if category is None:
+        return ()
+    vocab = vocabulary()
+    return tuple(name for name in vocab.by_category.get(category.slug, ()) if vocab.concepts[name].typed)
 
 
 def _clean_term(word: str) -> str:
@@ -108,32 +135,36 @@ def build_documents(listings: Iterable[Listing]) -> list[dict]:
     certified = certified_ids([listing.pk for listing in active])
     documents = []
     # Many listings share a category: its chain, names and terms are worked out once per batch.
-    by_category: dict[int, tuple[list[Category], list[str], str]] = {}
+    by_category: dict[int, tuple[list[Category], list[str], list[str], tuple[str, ...]]] = {}
     for listing in active:
         if listing.category_id not in by_category:
             chain = _category_chains(categories, listing.category_id)
             names = [name for category in chain for name in (category.name_zh, category.name_en) if name]
-            own_terms = category_terms(chain[0] if chain else None, listing.category_id not in parents)
-            by_category[listing.category_id] = chain, names, " ".join(own_terms)
-        chain, names, category_tokens = by_category[listing.category_id]
+            own_terms = category_terms(chain[0] if chain else None, listing.category_id not in parents, chain[1:])
+            by_category[listing.category_id] = chain, names, own_terms, typed_concepts(chain[0] if chain else None)
+        chain, names, category_tokens, typed = by_category[listing.category_id]
         body = " ".join(part for part in (listing.description, _attribute_text(listing.attributes)) if part)
+        text = analyse_listing(listing.title, body, typed)
         location = None
         if listing.latitude is not None and listing.longitude is not None:
             location = (float(listing.latitude), float(listing.longitude))
+        standard = chain[0].grading_standard_code if chain else ""
         documents.append({
             "id": listing.pk,
             "title": listing.title,
             "description": listing.description,
-            "title_tokens": " ".join(index_tokens(listing.title)),
-            "body_tokens": " ".join(index_tokens(body)),
-            "identifiers": " ".join(_identifiers(listing)),
-            "category_tokens": category_tokens,
+            "title_tokens": " ".join(text.title_terms),
+            "body_tokens": " ".join(text.body_terms),
+            "identifiers": " ".join(dict.fromkeys([*_identifiers(listing), *text.identifiers])),
+            "category_tokens": " ".join(dict.fromkeys([*category_tokens, *text.concepts])),
             "title_normalized": normalize(listing.title),
             "category_ids": [category.pk for category in chain] or [listing.category_id],
             "category_name": chain[0].name_zh if chain else "",
             "kind": listing.kind,
             "deal": listing.deal,
             "grade_code": listing.grade_code,
+            "condition": condition_of(standard, listing.grade_code),
+            "accessory": text.accessory,
             "price_fen": price_to_fen(listing.price),
             "city": listing.city,
             "district": listing.district,

@@ -31,6 +31,7 @@ from search.text import (
     term_of,
     to_simplified,
 )
+from search.vocabulary import vocabulary
 
 SNIPPET_CHARS = 120
 MAX_FRAGMENTS = 2
@@ -114,6 +115,14 @@ def _word_terms(word: str) -> tuple[str | None, tuple, tuple]:
     return term, tuple(subs), tuple(parts)
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _kinds(term: str) -> frozenset[str]:
+    """The concepts a vocabulary word names with the broader ones (降噪耳机: 耳机 too): the word is
+    marked for a query for any of them, as the index finds it for them."""
+    name = vocabulary().by_term.get(term)
+    return frozenset(vocabulary().lineage(name)) if name else frozenset()
+
+
 def _segments(normalized: str):
     """tokenizer().tokenize(normalized), block by block: jieba cuts each block of its
     `re_han_default` split on its own, so the concatenation is the same."""
@@ -141,7 +150,7 @@ def _matched_spans(normalized: str, terms: frozenset[str]) -> list[tuple[int, in
         term, subs, parts = _word_terms(word)
         if term is None:
             continue
-        if term in terms:
+        if term in terms or _kinds(term) & terms:
             spans.append((start, end))
             continue
         for sub, sub_start, sub_end in subs:
@@ -212,7 +221,7 @@ def highlight_description(description: str, terms, size: int = SNIPPET_CHARS) ->
 
 
 def highlights(title: str, description: str, groups) -> dict[str, list[str]]:
-    """{"title": [...], "description": [...]} for the query's OR-groups (search.text.query_groups)."""
+    """{"title": [...], "description": [...]} for the query's OR-groups (search.analysis.query_groups)."""
     terms = frozenset(term for group in groups for term in group)
     if not terms:
         return {}

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 # What a search without words reads from a document besides its filters: carried by the indexes.
 COVERED_COLUMNS = (
-    "listing", "published_at", "price_fen", "category_id", "category_path", "kind", "grade_code", "city",
-    "certified", "inspected", "latitude", "longitude",
+    "listing", "published_at", "price_fen", "category_id", "category_path", "kind", "grade_code", "condition",
+    "city", "certified", "inspected", "latitude", "longitude",
 )
 
 
@@ -38,6 +38,10 @@ class ListingSearchDocument(models.Model):
     category_path = models.TextField(null=True, blank=True)
     kind = models.CharField(max_length=20)
     grade_code = models.CharField(max_length=16, blank=True)
+    # The common condition level of the grade (grading.conditions), "" without one.
+    condition = models.CharField(max_length=16, blank=True, default="")
+    # An accessory (a case, a charger): ranked below the devices a query also finds.
+    accessory = models.BooleanField(default=False)
     price_fen = models.BigIntegerField()
     city = models.CharField(max_length=40, blank=True)
     district = models.CharField(max_length=40, blank=True)
@@ -86,6 +90,7 @@ class ListingSearchFacetCell(models.Model):
     category_path = models.TextField(blank=True)
     kind = models.CharField(max_length=20)
     grade_code = models.CharField(max_length=16, blank=True)
+    condition = models.CharField(max_length=16, blank=True, default="")
     city = models.CharField(max_length=40, blank=True)
     # The lower bound in fen of the price step (search.backends.base.PRICE_STEPS) of the prices.
     price_step = models.BigIntegerField()
@@ -98,8 +103,8 @@ class ListingSearchFacetCell(models.Model):
         verbose_name_plural = _("listing search facet cells")
         constraints = [
             models.UniqueConstraint(
-                fields=["category_id", "category_path", "kind", "grade_code", "city", "price_step", "certified",
-                        "inspected"],
+                fields=["category_id", "category_path", "kind", "grade_code", "condition", "city", "price_step",
+                        "certified", "inspected"],
                 name="search_facet_cell_unique",
             ),
         ]

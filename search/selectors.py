@@ -22,13 +22,14 @@ LABELS_TTL_SECONDS = 60.0
 def card_columns_sql(alias: str) -> str:
     """The columns of a card, read from listing rows named `alias`: what `card_from_row` takes.
 
-    The first photo's thumbnail comes from a correlated subquery (one index probe per card).
+    The first photo's thumbnail comes from a correlated subquery (one index probe per card); only a
+    photo whose derivatives exist (`ready`) counts, so a card never links to a file not yet made.
     """
     photo = ListingPhoto._meta.db_table
     return (
         f"{alias}.id, {alias}.title, CAST({alias}.price AS TEXT), {alias}.city, {alias}.district, "
         f"{alias}.grade_code, {alias}.kind, {alias}.state, "
-        f"(SELECT ph.thumbnail FROM {photo} ph WHERE ph.listing_id = {alias}.id ORDER BY ph.position, ph.id LIMIT 1), "
+        f"(SELECT ph.thumbnail FROM {photo} ph WHERE ph.listing_id = {alias}.id AND ph.ready ORDER BY ph.position, ph.id LIMIT 1), "
         f"{alias}.deal"
     )
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from grading.models import Condition
 from listings.models import MAX_PRICE, Deal, ListingKind
 from search.backends.base import MAX_RESULT_WINDOW, SORTS, SearchQuery
 from search.selectors import category_exists
@@ -21,7 +22,11 @@ class SearchParamsSerializer(serializers.Serializer):
     category = serializers.IntegerField(required=False, min_value=1,
                                         help_text=_("A category id; its subcategories are included."))
     kind = serializers.ChoiceField(choices=ListingKind.choices, required=False)
-    grade = serializers.CharField(required=False, max_length=16)
+    grade = serializers.CharField(required=False, max_length=16,
+                                  help_text=_("A grade code of the listing's own standard (P is Premium for a "
+                                              "phone, Poor for a book): prefer “condition”."))
+    condition = serializers.ChoiceField(choices=Condition.choices, required=False,
+                                        help_text=_("A condition level common to every grading standard."))
     min_price = serializers.DecimalField(required=False, max_digits=9, decimal_places=2,
                                          min_value=Decimal("0"), max_value=MAX_PRICE)
     max_price = serializers.DecimalField(required=False, max_digits=9, decimal_places=2,
@@ -98,6 +103,7 @@ class SearchParamsSerializer(serializers.Serializer):
     def query_from(data) -> SearchQuery:
         return SearchQuery(
             q=data.get("q", ""), category=data.get("category"), kind=data.get("kind"), grade=data.get("grade"),
+            condition=data.get("condition"),
             min_price=data.get("min_price"), max_price=data.get("max_price"), city=data.get("city"),
             certified=data.get("certified"), inspected=data.get("inspected"), deal=data.get("deal"), near=data.get("near"),
             radius_km=data.get("radius_km"), sort=data["sort"], page=data["page"], page_size=data["page_size"],
@@ -141,6 +147,7 @@ class FacetsSerializer(serializers.Serializer):
     category = FacetValueSerializer(many=True)
     kind = FacetValueSerializer(many=True)
     grade = FacetValueSerializer(many=True)
+    condition = FacetValueSerializer(many=True, help_text=_("Condition levels, labelled in the request's language."))
     city = FacetValueSerializer(many=True)
     price = FacetValueSerializer(many=True)
 

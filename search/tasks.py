@@ -32,7 +32,6 @@ from search.models import PendingIndexUpdate
 
 logger = logging.getLogger("search.indexing")
 
-DRAIN_BATCH = 500
 # The embedded mode retries at most this many failed updates after a successful one: they run
 # in the request that made the change, after its commit.
 EAGER_DRAIN_BATCH = 50
@@ -160,7 +159,7 @@ def drain_pending_updates(limit: int | None = None, stop_at_failure: bool = Fals
 
     `stop_at_failure`: stop at the first one that fails again (the engine is still down).
     `progress`: called after each row (manage.py search_drain shows a bar)."""
-    limit = limit or getattr(settings, "SEARCH_DRAIN_BATCH", DRAIN_BATCH)
+    limit = limit or settings.SEARCH_DRAIN_BATCH
     applied = failed = 0
     for listing_id in list(waiting_updates().values_list("listing_id", flat=True)[:limit]):
         try:

@@ -15,10 +15,11 @@ Documents and queries go through the same steps, so that every backend agrees on
 4. Latin words are stemmed with the Snowball English stemmer (phones -> phone); digits and
    mixed alphanumerics (p40, 256g) are kept as they are.
 5. Queries only: a Chinese word that is no known word but sounds like a market word is corrected
-   (pinyin slip, 手鸡 -> 手机), and every query token becomes an OR-group of its synonyms
-   (`synonyms.txt`, 电视 | tv | televis).
+   (pinyin slip, 手鸡 -> 手机: `correct_pinyin_slip`).
 
-Tokens contain word characters only (`\\w`), so every engine's own tokenizer keeps them whole.
+search.analysis reads these words with the product vocabulary (what a listing is, what it only
+mentions, compounds, phrases) and makes a query's OR-groups. Tokens contain word characters only
+(`\\w`), so every engine's own tokenizer keeps them whole.
 """
 import re
 import threading
@@ -32,12 +33,11 @@ import zhconv
 from django.conf import settings
 from stdnum import isbn
 
-DATA_DIR = Path(__file__).resolve().parent
-
 HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"^[a-z]+$")
 ALNUM_RE = re.compile(r"^[a-z0-9]+$")
 _NON_WORD = re.compile(r"[^\w]+")
+_ENTRY_SPLIT = re.compile(r"[\s\-]+")
 # ISBN-13 (978/979 prefix) or ISBN-10, digits optionally separated by hyphens or spaces.
 ISBN_RE = re.compile(r"(?<![0-9a-z])(97[89](?:[- ]?\d){10}|\d(?:[- ]?\d){8}[- ]?[\dx])(?![0-9a-z])")
 # Codes with hyphens (OE part numbers, model codes): at least one digit somewhere.
@@ -54,19 +54,18 @@ _CUT_PIECE = re.compile(jieba.re_han_default.pattern + r"|\w")
 # never spans them and the chunks between them convert on their own (test_text.py checks the table).
 _CONVERSION_BREAK = re.compile(r"([\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+)")
 
-# Words that say nothing about the item ("isbn" is noise next to the number itself).
+# Words that say nothing about the item ("isbn" is noise next to the number itself; a unit next to
+# its number: 14寸 and 14 inch find "MacBook Pro 14").
 STOPWORDS = frozenset({
     "的", "了", "和", "与", "及", "或", "是", "在", "有", "也", "都", "就", "而", "之",
     "a", "an", "and", "the", "or", "of", "for", "to", "in", "on", "with", "by", "at", "is", "are", "be", "isbn",
+    "寸", "吋", "英寸", "码", "米", "厘米", "公分", "升", "匹", "斤", "公斤", "个", "件", "台",
+    "inch", "inches", "cm", "mm", "kg", "size",
 })
 
 _stemmer = snowballstemmer.stemmer("english")
 _init_lock = threading.Lock()
 _tokenizer = None
-
-
-def _data_file(setting: str, default: str) -> Path:
-    return Path(getattr(settings, setting, None) or DATA_DIR / default)
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -124,7 +123,7 @@ def tokenizer() -> jieba.Tokenizer:
                 instance = jieba.Tokenizer()
                 instance.initialize()
                 # A high frequency makes jieba prefer the whole compound over its parts.
-                for word in user_dictionary():
+                for word in sorted(market_compounds()):
                     instance.add_word(word, freq=max(instance.suggest_freq(word, tune=False), 100000))
                 _tokenizer = instance
     return _tokenizer
@@ -134,7 +133,7 @@ def tokenizer() -> jieba.Tokenizer:
 def user_dictionary() -> frozenset[str]:
     """Market compounds that stay whole (电视柜, 鼠标垫, 95新, 可小刀), normalized."""
     words = set()
-    for line in _read_lines(_data_file("SEARCH_USER_DICTIONARY", "userdict.txt")):
+    for line in _read_lines(Path(settings.SEARCH_USER_DICTIONARY)):
         word = normalize(line.split()[0])
         if word:
             words.add(word)
@@ -142,10 +141,20 @@ def user_dictionary() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def market_compounds() -> frozenset[str]:
+    """Words the tokenizer keeps whole and never splits into sub-words: the user dictionary and the
+    Chinese words of the product vocabulary (search/vocabulary.txt) and of the synonyms (再制造)."""
+    from search.vocabulary import vocabulary
+
+    synonyms = {term for term in synonym_groups() if len(term) >= 2 and HAN_RE.search(term) and term.isalnum()}
+    return user_dictionary() | vocabulary().words | synonyms
+
+
+@lru_cache(maxsize=1)
 def synonym_groups() -> dict[str, tuple[str, ...]]:
     """term -> all terms of its synonym line (itself included), as index terms (stemmed)."""
     table: dict[str, set[str]] = {}
-    for line in _read_lines(_data_file("SEARCH_SYNONYMS_FILE", "synonyms.txt")):
+    for line in _read_lines(Path(settings.SEARCH_SYNONYMS_FILE)):
         terms = []
         for entry in line.split(","):
             term = _single_term(entry)
@@ -156,18 +165,36 @@ def synonym_groups() -> dict[str, tuple[str, ...]]:
     return {term: tuple(sorted(group)) for term, group in table.items()}
 
 
+def entry_words(entry: str) -> tuple[str, ...]:
+    """A data file entry's words as index terms (normalized, cleaned, stemmed, stopwords left out),
+    split on spaces and hyphens (mercedes-benz: merced, benz)."""
+    words = (clean(word) for word in _ENTRY_SPLIT.split(normalize(entry).strip()))
+    return tuple(stem(word) for word in words if word and word not in STOPWORDS)
+
+
 def _single_term(entry: str) -> str:
     """A synonym entry as one index term; entries that are several words are joined (smart watch -> smartwatch)."""
-    words = [clean(stem(word)) for word in normalize(entry).split()]
-    return "".join(words)
+    return "".join(entry_words(entry))
+
+
+@lru_cache(maxsize=1)
+def synonym_phrases() -> dict[tuple[str, ...], str]:
+    """Synonym entries of several English words (li ning): their words -> the joined term."""
+    phrases = {}
+    for line in _read_lines(Path(settings.SEARCH_SYNONYMS_FILE)):
+        for entry in line.split(","):
+            words = entry_words(entry)
+            if len(words) > 1 and not any(HAN_RE.search(word) for word in words):
+                phrases[words] = "".join(words)
+    return phrases
 
 
 @lru_cache(maxsize=1)
 def market_vocabulary() -> frozenset[str]:
     """Words a buyer is likely to mean: the user dictionary, synonyms and market_words.txt."""
-    words = set(user_dictionary())
+    words = set(market_compounds())
     words.update(term for term in synonym_groups() if HAN_RE.search(term))
-    words.update(normalize(line.split()[0]) for line in _read_lines(_data_file("SEARCH_MARKET_WORDS", "market_words.txt")))
+    words.update(normalize(line.split()[0]) for line in _read_lines(Path(settings.SEARCH_MARKET_WORDS)))
     return frozenset(words)
 
 
@@ -281,7 +308,8 @@ def term_of(word: str) -> str | None:
 
 def sub_words(word: str) -> list[str]:
     """Dictionary sub-words of a long Chinese word (jieba's search mode), unless it is a market compound."""
-    if len(word) <= 2 or word in user_dictionary() or not HAN_RE.search(word):
+    compounds = market_compounds()
+    if len(word) <= 2 or word in compounds or not HAN_RE.search(word):
         return []
     freq = tokenizer().FREQ
     out = []
@@ -353,49 +381,20 @@ def index_tokens(text: str) -> list[str]:
     return list(_analyze(text)[0])
 
 
-def query_tokens(text: str) -> list[str]:
-    """Terms of a query (precise mode, identifiers whole, pinyin slips corrected)."""
-    if not text:
-        return []
-    found, rest = _identifiers(normalize(text), strip_codes=True)
-    # A queried ISBN-10 is looked up by its 13-digit form (both forms are indexed).
-    tokens = [token for token in found if not (len(token) == 10 and token[:9].isdigit())]
-    words = [w for w in (term_of(w) for w in tokenizer().cut(rest)) if w]
-    tokens.extend(_join_single_characters(words))
-    return _unique(tokens)
-
-
-def _join_single_characters(words: list[str]) -> list[str]:
-    """Correct pinyin slips; two single Chinese characters in a row are tried as one word (收 鸡 -> 手机)."""
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if (
-            i + 1 < len(words) and len(word) == 1 and len(words[i + 1]) == 1
-            and HAN_RE.match(word) and HAN_RE.match(words[i + 1])
-        ):
-            joined = correct_pinyin_slip(word + words[i + 1])
-            if joined != word + words[i + 1]:
-                out.append(joined)
-                i += 2
-                continue
-        out.append(correct_pinyin_slip(word))
-        i += 1
-    return out
-
-
-def expand(tokens: list[str]) -> list[tuple[str, ...]]:
-    """Each query token as an OR-group with its synonyms; a document must match every group."""
-    table = synonym_groups()
-    return [table.get(token, (token,)) for token in tokens]
-
-
-def query_groups(text: str) -> list[tuple[str, ...]]:
-    """`expand(query_tokens(text))`: what every backend matches a query with."""
-    return expand(query_tokens(text))
-
-
 def latin_words(text: str) -> list[str]:
     """Unstemmed Latin words of four letters or more in a query: the typo-tolerant (trigram) part."""
     return [w for w in re.findall(r"[a-z]+", normalize(text)) if len(w) >= 4]
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def one_edit_variants(word: str) -> set[str]:
+    """Every string one edit from a word of letters: a letter deleted, inserted, replaced, or two
+    neighbours swapped (Damerau-Levenshtein distance 1)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deleted = {a + b[1:] for a, b in splits if b}
+    swapped = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaced = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    inserted = {a + c + b for a, b in splits for c in _LETTERS}
+    return (deleted | swapped | replaced | inserted) - {word}

@@ -10,10 +10,11 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from grading.conditions import condition_label
 from listings.models import ListingKind
 from marketplace.api.errors import error_body
 from search import service
-from search.backends.base import SearchUnavailable
+from search.backends.base import FACETS, SearchUnavailable
 from search.selectors import category_labels, listing_cards, thumbnail_url
 from search.serializers import (
     SearchCardSerializer,
@@ -80,12 +81,14 @@ def _facets(facets: dict) -> dict:
             return names.get(value, str(value))
         if facet == "kind":
             return str(kinds.get(value, value))
+        if facet == "condition":
+            return condition_label(value)
         return str(value)
 
     return {
         facet: [{"value": str(e["value"]), "label": label(facet, e["value"]), "count": e["count"]}
                 for e in facets.get(facet, [])]
-        for facet in ("category", "kind", "grade", "city", "price")
+        for facet in FACETS
     }
 
 

@@ -1,9 +1,11 @@
 """Scoring of a judged relevance set: recall@k, nDCG@k and the share of queries with no mistake.
 
-A judgment is a query (text and filters) with the listings a person expects (`relevant`) and
-those that would be a clear mistake in the top k (`mistakes`), named by corpus keys. A run maps
-each judgment to the ranked keys a backend returned. The contract suite holds every backend to a
-floor (tests/contract/test_relevance.py); bench/search/relevance.py scores every backend with it.
+A judgment is a query (text and filters) with the listings a person expects (`relevant`, best
+first) and those that would be a clear mistake in the top k (`mistakes`), named by corpus keys,
+and the class of query it tests (`kind`: chinese, negation, typo, ...). A run maps each judgment
+to the ranked keys a backend returned. The contract suite holds every backend to a floor
+(tests/contract/test_relevance.py); bench/search/relevance.py scores any judged set directory
+(`corpus.json` and `judged.json`) on every backend with it, overall and per class.
 """
 import json
 import math
@@ -17,8 +19,12 @@ from search.backends.base import SearchQuery
 K = 10
 
 FILTER_FIELDS = {
-    "kind", "grade", "city", "certified", "inspected", "min_price", "max_price", "near", "radius_km", "sort",
+    "kind", "grade", "condition", "city", "certified", "inspected", "min_price", "max_price", "near", "radius_km",
+    "sort",
 }
+# The files of a judged set directory.
+CORPUS_NAME = "corpus.json"
+JUDGMENTS_NAME = "judged.json"
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ class Judgment:
     mistakes: tuple[str, ...] = ()
     filters: dict = field(default_factory=dict, hash=False, compare=False)
     category: str | None = None  # a category slug, resolved to an id by the caller
-    kind_of_query: str = ""  # chinese, english, mixed, traditional, full-width, identifier, typo, compound, filter
+    kind_of_query: str = ""  # the class of query: chinese, english, negation, compound_head, typo, filter, ...
     needs: str | None = None  # a capability only some backends have (e.g. "trigram")
 
     def to_query(self, category_id: int | None = None, page_size: int = K) -> SearchQuery:
@@ -84,10 +90,24 @@ class Report:
                 )
         return lines
 
+    @property
+    def no_mistake_count(self) -> int:
+        return sum(1 for s in self.scores if s.clean)
+
+    def by_kind(self) -> dict[str, "Report"]:
+        """The report of each class of query (`kind`), classes in the order they first appear."""
+        kinds: dict[str, Report] = {}
+        for s in self.scores:
+            kinds.setdefault(s.judgment.kind_of_query or "-", Report(scores=[], skipped=[])).scores.append(s)
+        for judgment in self.skipped:
+            kinds.setdefault(judgment.kind_of_query or "-", Report(scores=[], skipped=[])).skipped.append(judgment)
+        return kinds
+
     def summary(self) -> str:
         return (
             f"{len(self.scores)} queries ({len(self.skipped)} skipped): recall@{K}={self.recall:.3f} "
-            f"nDCG@{K}={self.ndcg:.3f} no-mistake={self.no_mistake_share:.3f}"
+            f"nDCG@{K}={self.ndcg:.3f} no-mistake={self.no_mistake_share:.3f} "
+            f"({self.no_mistake_count} of {len(self.scores)})"
         )
 
 
@@ -136,6 +156,7 @@ def evaluate(judgments: Iterable[Judgment], run: Callable[[Judgment], list[str]]
 
 
 def load_judgments(path: str | Path) -> list[Judgment]:
+    """The judgments of a judged.json file (a judged set directory's `JUDGMENTS_NAME`)."""
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
     judgments = []
     for entry in raw:
@@ -151,3 +172,25 @@ def load_judgments(path: str | Path) -> list[Judgment]:
     if len(ids) != len(set(ids)):
         raise ValueError("judgment ids must be unique")
     return judgments
+
+
+def kind_table(results: list[dict]) -> str:
+    """Scores per class of query (the judgments' `kind`), one column per result: recall@10 / nDCG@10
+    / queries without a mistake. `results` are bench/search/relevance.py's result dicts (its JSON
+    files), each with its "label" and "by_kind"."""
+    kinds = list(dict.fromkeys(kind for r in results for kind in r.get("by_kind", {})))
+    lines = [
+        "| class | queries | " + " | ".join(r["label"] for r in results) + " |",
+        "| --- | ---: |" + " --- |" * len(results),
+    ]
+    for kind in kinds:
+        cells, counts = [], set()
+        for r in results:
+            part = r.get("by_kind", {}).get(kind)
+            if not part or not part["scored"]:
+                cells.append("-")
+                continue
+            counts.add(part["scored"] + part["skipped"])
+            cells.append(f"{part['recall']:.2f} / {part['ndcg']:.2f} / {part['no_mistake']} of {part['scored']}")
+        lines.append(f"| {kind} | {'/'.join(str(n) for n in sorted(counts)) or '-'} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -14,10 +14,12 @@ of its own: `mp_bench_<size>` on the PostgreSQL server of BENCH_POSTGRES_URL (de
 
 it runs bench/search/run.py with --rebuild (the rebuild rate, then the query mix through the bare
 engine, search() and the endpoint), in a child process with that configuration; the summary
-shows the latest result file of every backend and size. First it scores
-each backend on the judged set (bench/search/relevance.py), so every report shows its relevance. The configured
-database and index of the project are never touched. Writes bench/results/search-summary.{md,json}
-from the result files of this run. A benchmark, never a test: it reports missed targets plainly.
+shows the latest result file of every backend and size. First it scores each backend on the judged
+sets (bench/search/relevance.py: the contract suite's regression set and the development set of
+issue 24, plus any `--relevance-set DIR`), so the summary shows relevance per class of query beside
+speed. The configured database and index of the project are never touched. Writes
+bench/results/search-summary.{md,json} from the result files of this run. A benchmark, never a
+test: it reports missed targets plainly.
 """
 import argparse
 import json
@@ -31,11 +33,17 @@ from pathlib import Path
 import probes  # bench/search/probes.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.relevance.harness import kind_table  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 SEED = 7
 LABELS = ("database-sqlite", "database-postgresql", "elasticsearch")
 SIZES_DEFAULT = (10_000, 100_000)
+# The judged sets every run scores: the regression set and the development set of issue 24.
+RELEVANCE_SETS = ("tests/contract/data", "tests/contract/data/dev")
 
 
 def postgres_server() -> str:
@@ -101,13 +109,46 @@ def ensure_corpus(label: str, size: int) -> None:
         print(manage(env, "generate_data", "--listings", str(size), "--seed", str(SEED), "--no-progress").strip())
 
 
-def relevance(label: str) -> None:
-    """The judged-set scores of this backend (bench/search/relevance.py, throwaway database and index)."""
+def set_suffix(directory: str) -> str:
+    """The suffix of a judged set's result files (bench/search/relevance.py's set_suffix)."""
+    resolved = (ROOT / directory).resolve()
+    return "" if resolved == (ROOT / RELEVANCE_SETS[0]).resolve() else f"-{resolved.name}"
+
+
+def relevance(label: str, directory: str) -> None:
+    """A judged set's scores on this backend (bench/search/relevance.py, throwaway database and
+    index); only the summary lines are printed."""
     env = environment(label, min(SIZES_DEFAULT))
-    completed = subprocess.run([PYTHON, "bench/search/relevance.py"], cwd=ROOT, env=env, capture_output=True, text=True)
+    completed = subprocess.run([PYTHON, "bench/search/relevance.py", "--set", directory, "--quiet"], cwd=ROOT, env=env,
+                               capture_output=True, text=True)
     if completed.returncode:
-        raise SystemExit(f"bench/search/relevance.py failed for {label}:\n{completed.stdout}\n{completed.stderr}")
-    print(f"[matrix] relevance of {label}: bench/results/relevance-{label}.md", flush=True)
+        raise SystemExit(f"bench/search/relevance.py --set {directory} failed for {label}:\n{completed.stdout}\n"
+                         f"{completed.stderr}")
+    print(f"[matrix] relevance of {label} on {directory}: bench/results/relevance-{label}{set_suffix(directory)}.md",
+          flush=True)
+
+
+def relevance_summary(directories: list[str]) -> list[str]:
+    """Per judged set: the scores of every backend, overall and per class of query."""
+    lines = ["", "## Relevance per class of query", "",
+             "recall@10 / nDCG@10 / queries without a clear mistake, per class (the judgments' `kind`) and "
+             "backend, from the latest `bench/results/relevance-<backend>[-<set>].json` (each set on its "
+             "own fixed corpus, in a throwaway database and index).", ""]
+    for directory in directories:
+        results = []
+        for label in LABELS:
+            path = RESULTS / f"relevance-{label}{set_suffix(directory)}.json"
+            if path.exists():
+                results.append(json.loads(path.read_text(encoding="utf-8")))
+        if not results:
+            continue
+        lines += [f"### {directory}", "", "| backend | queries scored | recall@10 | nDCG@10 | no mistake | date |",
+                  "| --- | ---: | ---: | ---: | ---: | --- |"]
+        lines += [f"| {r['label']} | {r['scored']} of {r['judged']} | {r['recall']:.3f} | {r['ndcg']:.3f} | "
+                  f"{r.get('no_mistake', '-')} of {r['scored']} ({r['no_mistake_share']:.3f}) | {r['date']} |"
+                  for r in results]
+        lines += ["", kind_table(results), ""]
+    return lines
 
 
 def run(label: str, size: int, rounds: int) -> Path:
@@ -124,7 +165,7 @@ def run(label: str, size: int, rounds: int) -> Path:
     return path
 
 
-def summary(reports: list[dict]) -> str:
+def summary(reports: list[dict], relevance_sets: list[str] = ()) -> str:
     first = reports[0]
     machine = first["machine"]
     lines = [
@@ -168,6 +209,7 @@ def summary(reports: list[dict]) -> str:
         if report["rebuild"]["per_second"] < 4000:
             lines.append(f"- {report['label']} {report['size']}: rebuild {report['rebuild']['per_second']} "
                          "listings/s (target 4,000)")
+    lines += relevance_summary(list(relevance_sets))
     return "\n".join(lines) + "\n"
 
 
@@ -175,6 +217,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=",".join(str(size) for size in SIZES_DEFAULT))
     parser.add_argument("--no-relevance", action="store_true", help="skip the judged-set scores")
+    parser.add_argument("--relevance-set", action="append", default=[], metavar="DIR",
+                        help="another judged set directory to score and show per class (repeatable)")
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--only", default=",".join(LABELS), help="comma-separated subset of " + ", ".join(LABELS))
     args = parser.parse_args()
@@ -187,9 +231,11 @@ def main():
     for size in sizes:
         for corpus in {"database-sqlite" if label == "database-sqlite" else "database-postgresql" for label in labels}:
             ensure_corpus(corpus, size)
+    relevance_sets = [*RELEVANCE_SETS, *args.relevance_set]
     if not args.no_relevance:
-        for label in labels:
-            relevance(label)
+        for directory in relevance_sets:
+            for label in labels:
+                relevance(label, directory)
     for size in sizes:
         for label in labels:
             run(label, size, args.rounds)
@@ -200,7 +246,7 @@ def main():
         for path in RESULTS.glob(f"search-{label}-*.json"):
             reports.append({**json.loads(path.read_text(encoding="utf-8")), "label": label})
     reports.sort(key=lambda report: (report["size"], LABELS.index(report["label"])))
-    text = summary(reports)
+    text = summary(reports, relevance_sets)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "search-summary.md").write_text(text, encoding="utf-8")
     (RESULTS / "search-summary.json").write_text(

@@ -1,22 +1,27 @@
-"""Relevance benchmark: the judged set of the contract suite, scored on the configured backend.
+"""Relevance benchmark: a judged set scored on the configured backend, overall and per class.
 
     .venv/bin/python bench/search/relevance.py                      # database backend, SQLite
     DATABASE_URL=postgres://... .venv/bin/python bench/search/relevance.py
     SEARCH_BACKEND=elasticsearch .venv/bin/python bench/search/relevance.py
+    .venv/bin/python bench/search/relevance.py --set tests/contract/data/dev   # another judged set
 
-The backend is the one SEARCH_BACKEND names ("database" runs on the vendor of DATABASE_URL). The
-fixed corpus (tests/contract/data/corpus.json) is loaded into a THROWAWAY database made by Django's
+A judged set is a directory holding `corpus.json` and `judged.json` in the format of the contract
+suite's (`--set`, default tests/contract/data, the regression set; tests/contract/data/dev is the
+development set of issue 24). The backend is the one SEARCH_BACKEND names ("database" runs on the
+vendor of DATABASE_URL). The set's corpus is loaded into a THROWAWAY database made by Django's
 test database machinery (test_<name> on PostgreSQL, overridable with --test-db-name; in memory on
 SQLite) and destroyed at the end, so the configured database's data is never read or written.
 Elasticsearch gets a throwaway index prefix (bench_relevance_<random>) that is dropped at the end.
 
 The corpus is indexed through the project's search interface (search.service.rebuild), every
-judged query (tests/contract/data/judged.json) is run through search.service.search and scored
-with bench.relevance.harness, exactly as tests/contract/test_relevance.py does, against the same floors.
-Prints a markdown table and writes bench/results/relevance-<label>.{md,json}, where <label> is
-"database-sqlite", "database-postgresql" or "elasticsearch" (bench/search/run.py shows the file
-of its own backend and database beside its speed figures). A benchmark, never a test: it exits 0
-whether or not the floors are met, and says so plainly.
+judged query is run through search.service.search and scored with bench.relevance.harness, exactly
+as tests/contract/test_relevance.py does, against the same floors; the scores are also given per
+class of query (the judgments' `kind`). Prints a markdown report and writes
+bench/results/relevance-<label>[-<set>].{md,json}, where <label> is "database-sqlite",
+"database-postgresql" or "elasticsearch" and <set> the set directory's name for a set other than
+the default (bench/search/run.py and matrix.py show these files beside the speed figures).
+`--quiet` prints the summary lines only, without any query, key or listing of the set. A
+benchmark, never a test: it exits 0 whether or not the floors are met, and says so plainly.
 """
 import argparse
 import json
@@ -41,13 +46,20 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
 
-from bench.relevance.harness import K, evaluate, load_judgments  # noqa: E402
+from bench.relevance.harness import (  # noqa: E402
+    CORPUS_NAME,
+    JUDGMENTS_NAME,
+    K,
+    evaluate,
+    kind_table,
+    load_judgments,
+)
 from search import service  # noqa: E402
 from search.backends import load_backend  # noqa: E402
 from search.backends.base import SearchUnavailable  # noqa: E402
 
-# The same corpus loader, judgment file and floors as the contract suite (imported, not copied).
-from tests.contract.corpus import JUDGMENTS_FILE, create_corpus  # noqa: E402
+# The same corpus loader, default set and floors as the contract suite (imported, not copied).
+from tests.contract.corpus import DATA, create_corpus  # noqa: E402
 from tests.contract.test_relevance import MIN_NDCG, MIN_NO_MISTAKE, MIN_RECALL  # noqa: E402
 
 FLOORS = {"recall": MIN_RECALL, "ndcg": MIN_NDCG, "no_mistake_share": MIN_NO_MISTAKE}
@@ -56,6 +68,17 @@ FLOORS = {"recall": MIN_RECALL, "ndcg": MIN_NDCG, "no_mistake_share": MIN_NO_MIS
 def result_label(backend_name: str, vendor: str) -> str:
     """File label: the database backend's results depend on the database, Elasticsearch's do not."""
     return f"{backend_name}-{vendor}" if backend_name == "database" else backend_name
+
+
+def set_suffix(directory: Path) -> str:
+    """"" for the default set (the contract suite's), else "-<directory name>"."""
+    return "" if directory.resolve() == DATA.resolve() else f"-{directory.resolve().name}"
+
+
+def set_name(directory: Path) -> str:
+    """The set as a path relative to the project when it lies inside it."""
+    resolved = directory.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(resolved)
 
 
 def engine_version(backend) -> str:
@@ -77,8 +100,11 @@ def revision() -> str:
         return done.stdout.strip() if done.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "search", "bench/relevance/harness.py", "tests/contract")
-    return commit + (" + uncommitted changes in search/, bench/relevance/harness.py or tests/contract/" if dirty else "")
+    # Compiled catalogs (*.mo) are build output, recompiled locally and never committed.
+    dirty = git("status", "--porcelain", "--", "search", "grading/standards", "bench/relevance/harness.py",
+                "tests/contract", ":(exclude,glob)**/*.mo")
+    return commit + (" + uncommitted changes in search/, grading/standards/, bench/relevance/harness.py or "
+                     "tests/contract/" if dirty else "")
 
 
 def make_backend(name: str):
@@ -95,13 +121,24 @@ def make_backend(name: str):
     return backend
 
 
-def score_backend(backend) -> dict:
-    """Create the corpus, index it through search.service, run and score every judgment."""
-    judgments = load_judgments(JUDGMENTS_FILE)
-    corpus = create_corpus()
+def _scores(report) -> dict:
+    return {
+        "scored": len(report.scores), "skipped": len(report.skipped), "recall": round(report.recall, 4),
+        "ndcg": round(report.ndcg, 4), "no_mistake_share": round(report.no_mistake_share, 4),
+        "no_mistake": report.no_mistake_count,
+    }
+
+
+def score_backend(backend, directory: Path) -> dict:
+    """Create the set's corpus, index it through search.service, run and score every judgment."""
+    judgments = load_judgments(directory / JUDGMENTS_NAME)
+    corpus = create_corpus(directory)
     unknown = {key for j in judgments for key in (*j.relevant, *j.mistakes)} - set(corpus.records)
     if unknown:
-        raise SystemExit(f"judgments name listings the corpus lacks: {sorted(unknown)}")
+        raise SystemExit(f"judgments name {len(unknown)} listings the corpus lacks")
+    unknown_categories = {j.category for j in judgments if j.category} - set(corpus.categories)
+    if unknown_categories:
+        raise SystemExit(f"judgments name {len(unknown_categories)} categories the corpus lacks")
     # As the contract suite's corpus fixture: the corpus says which listings are certified.
     certified = {corpus.id(key) for key, record in corpus.records.items() if record["certified"]}
     with mock.patch("search.documents.certified_ids", lambda ids: certified & set(ids)):
@@ -119,12 +156,14 @@ def score_backend(backend) -> dict:
     report = evaluate(judgments, run, capabilities=capabilities)
     values = {"recall": report.recall, "ndcg": report.ndcg, "no_mistake_share": report.no_mistake_share}
     return {
-        "judged": len(judgments), "scored": len(report.scores), "indexed": indexed,
+        "set": set_name(directory), "judged": len(judgments), "scored": len(report.scores), "indexed": indexed,
         "capabilities": sorted(capabilities),
         "skipped": [{"id": j.id, "q": j.q, "needs": j.needs} for j in report.skipped],
         **{name: round(value, 4) for name, value in values.items()},
+        "no_mistake": report.no_mistake_count,
         "floors": FLOORS, "met": all(values[name] >= floor for name, floor in FLOORS.items()),
         "summary": report.summary(), "failures": report.failures(),
+        "by_kind": {kind: _scores(part) for kind, part in report.by_kind().items()},
         "queries": [
             {"id": s.judgment.id, "q": s.judgment.q, "kind": s.judgment.kind_of_query,
              "recall": round(s.recall, 4), "ndcg": round(s.ndcg, 4), "mistakes": s.mistakes_found,
@@ -150,18 +189,24 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def markdown(result: dict) -> str:
+def markdown(result: dict, quiet: bool = False) -> str:
     lines = [
         f"# Search relevance: {result['label']}",
         "",
         f"- date: {result['date']}; code: {result['revision']}",
         f"- engine: {result['engine']}; backend capabilities: {', '.join(result['capabilities']) or 'none'}",
-        f"- judged set: tests/contract/data/judged.json ({result['judged']} queries) on the contract corpus "
+        f"- judged set: {result['set']} ({result['judged']} queries) on its corpus "
         f"({result['indexed']} active listings indexed), throwaway {result['throwaway']}",
         "",
         table([result]),
         "",
+        f"Per class (recall@{K} / nDCG@{K} / queries without a clear mistake):",
+        "",
+        kind_table([result]),
+        "",
     ]
+    if quiet:
+        return "\n".join(lines)
     if result["skipped"]:
         lines.append("Skipped (the backend does not claim the capability): "
                      + ", ".join(f"{s['id']} {s['q']!r} (needs {s['needs']})" for s in result["skipped"]) + ".")
@@ -173,9 +218,17 @@ def markdown(result: dict) -> str:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", type=Path, default=DATA, dest="directory", metavar="DIR",
+                        help=f"judged set directory holding {CORPUS_NAME} and {JUDGMENTS_NAME} "
+                        f"(default {set_name(DATA)})")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print only the summary and the per-class scores (no query, key or failure line)")
     parser.add_argument("--test-db-name", help="name of the throwaway database on PostgreSQL "
                         "(default test_<NAME>_relevance_<pid>; it must not exist)")
     args = parser.parse_args()
+    directory = args.directory if args.directory.is_absolute() else Path.cwd() / args.directory
+    if not (directory / CORPUS_NAME).is_file() or not (directory / JUDGMENTS_NAME).is_file():
+        raise SystemExit(f"{args.directory} must hold {CORPUS_NAME} and {JUDGMENTS_NAME}")
 
     name = settings.SEARCH_BACKEND
     backend = make_backend(name)
@@ -190,7 +243,7 @@ def main():
     try:
         test_name = connection.creation.create_test_db(verbosity=0, autoclobber=False, serialize=False, keepdb=False)
         service._backends[name] = backend  # search.service (rebuild, search) routed to the throwaway backend
-        result = score_backend(backend)
+        result = score_backend(backend, directory)
         result.update({
             "backend": name, "database": connection.vendor, "label": result_label(name, connection.vendor),
             "engine": engine_version(backend), "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -209,10 +262,10 @@ def main():
         teardown_test_environment()
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS / f"relevance-{result['label']}"
+    stem = RESULTS / f"relevance-{result['label']}{set_suffix(directory)}"
     stem.with_suffix(".json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     stem.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
-    print(markdown(result))
+    print(markdown(result, quiet=args.quiet))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ import probes  # noqa: E402  (bench/search/probes.py, beside this script)
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench.relevance.harness import kind_table  # noqa: E402
 from listings.models import Category, Listing, ListingState  # noqa: E402
 from search import service  # noqa: E402
 from search.backends.base import SearchQuery  # noqa: E402
@@ -250,7 +251,7 @@ def relevance_result(backend_name: str) -> dict | None:
     saved = json.loads(path.read_text(encoding="utf-8"))
     keys = ("label", "engine", "date", "judged", "scored", "recall", "ndcg", "no_mistake_share", "floors", "met")
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-    return {"file": str(shown), **{key: saved[key] for key in keys}}
+    return {"file": str(shown), **{key: saved[key] for key in keys}, "by_kind": saved.get("by_kind", {})}
 
 
 def markdown(report: dict) -> str:
@@ -299,6 +300,9 @@ def markdown(report: dict) -> str:
                   f"| {r['label']} | {r['engine']} | {r['scored']} of {r['judged']} | {r['recall']:.3f} | {r['ndcg']:.3f} | "
                   f"{r['no_mistake_share']:.3f} | {floors['recall']:.2f} / {floors['ndcg']:.2f} / "
                   f"{floors['no_mistake_share']:.2f} | {'yes' if r['met'] else '**MISSED**'} |"]
+        if r.get("by_kind"):
+            lines += ["", "Per class of query (recall@10 / nDCG@10 / queries without a clear mistake):", "",
+                      kind_table([r])]
     return "\n".join(lines) + "\n"
 
 

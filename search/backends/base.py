@@ -4,8 +4,11 @@ A backend receives documents already built by `search.documents.build_documents`
 normalized and segmented by `search.text`) and answers `SearchQuery`s with `SearchResults`. The
 semantics every backend must keep are pinned by the contract suite (tests/contract/):
 
-- text: every query token (an OR-group of its synonyms, `search.text.query_groups`) must match
-  the title, the body or the identifiers; title and identifier matches rank above body matches;
+- text: every query word (an OR-group of the word, its concept's words and its synonyms,
+  `search.analysis.query_groups`) must match the title, the body, the identifiers or what the
+  listing is (category and product kind); title and identifier matches rank above body matches;
+  accessories rank below devices; when no listing matches every word, those that match a product
+  word of the query (or every word but one) follow, the most words first (`search.analysis.relaxations`);
 - filters combine with AND; a facet counts the results of the other filters (it ignores its own);
 - totals are exact up to `TOTAL_CAP` and a lower bound beyond it (`total_is_exact` False);
 - price facet buckets are fixed (`PRICE_BUCKETS`, yuan, lower bound inclusive);
@@ -40,7 +43,7 @@ PRICE_BUCKETS = (
 # fall on step bounds: such a range is answered from the cells alone (see the database backend).
 PRICE_STEPS = (0, *(mantissa * 10 ** exponent for exponent in range(2, 9) for mantissa in (1, 2, 5)))
 
-FACETS = ("category", "kind", "grade", "city", "price")
+FACETS = ("category", "kind", "grade", "condition", "city", "price")
 
 
 class SearchUnavailable(Exception):
@@ -53,6 +56,7 @@ class SearchQuery:
     category: int | None = None
     kind: str | None = None
     grade: str | None = None
+    condition: str | None = None  # a condition level common to every grading standard (grading.models.Condition)
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     city: str | None = None
@@ -66,6 +70,14 @@ class SearchQuery:
     sort: str = "relevance"  # relevance|newest|price_asc|price_desc|distance
     page: int = 1
     page_size: int = 20
+
+    @property
+    def filtered(self) -> bool:
+        """Does the query narrow the listings by anything but its words?"""
+        return any(value is not None for value in (
+            self.category, self.kind, self.grade, self.condition, self.min_price, self.max_price, self.city,
+            self.certified, self.inspected, self.deal, self.listing_ids, self.radius_km,
+        ))
 
     @property
     def filters_beyond_cells(self) -> bool:
@@ -99,7 +111,7 @@ class SearchResults:
     hits: list[SearchHit]
     total: int
     total_is_exact: bool
-    # {"category": [{"value": 3, "count": 10}], "kind": ..., "grade": ..., "city": ...,
+    # {"category": [{"value": 3, "count": 10}], "kind": ..., "grade": ..., "condition": ..., "city": ...,
     #  "price": [{"value": "0-100", "count": ..}]}; values sorted by count desc, then value.
     facets: dict[str, list[dict]] = field(default_factory=dict)
     took_ms: float = 0.0

@@ -1,7 +1,8 @@
 """The contract suite: one set of tests, run against every search backend.
 
 `search_backend` is parametrized by backend name; each instance is cleared and fed the fixed
-corpus (data/corpus.json) before the test and cleared after it:
+corpus (data/corpus.json) before the test and cleared after it; `dev_backend` the same with the
+development set of issue 24 (data/dev/corpus.json):
 
 - "database": the database backend on whatever database the run uses (SQLite by default,
   PostgreSQL when DATABASE_URL is postgres://...).
@@ -20,7 +21,7 @@ import pytest
 
 from search import service
 from search.backends.database import DatabaseBackend
-from tests.contract.corpus import create_corpus
+from tests.contract.corpus import DATA, DEV_DATA, create_corpus
 
 BACKENDS = ["database", "elasticsearch"]
 
@@ -44,20 +45,42 @@ def _elasticsearch_backend():
         raise
 
 
-@pytest.fixture
-def corpus(db, monkeypatch):
-    created = create_corpus()
+def _created(directory, monkeypatch):
+    created = create_corpus(directory)
     certified = {created.id(key) for key, record in created.records.items() if record["certified"]}
     # Certification decides which listings are certified; the corpus says it directly.
     monkeypatch.setattr("search.documents.certified_ids", lambda ids: certified & set(ids))
     return created
 
 
-@pytest.fixture(params=BACKENDS)
-def search_backend(request, corpus):
-    backend = DatabaseBackend() if request.param == "database" else _elasticsearch_backend()
+def _indexed(name, corpus):
+    backend = DatabaseBackend() if name == "database" else _elasticsearch_backend()
     backend.clear()
     backend.index(corpus.documents())
+    return backend
+
+
+@pytest.fixture
+def corpus(db, monkeypatch):
+    return _created(DATA, monkeypatch)
+
+
+@pytest.fixture(params=BACKENDS)
+def search_backend(request, corpus):
+    backend = _indexed(request.param, corpus)
+    yield backend
+    backend.clear()
+
+
+@pytest.fixture
+def dev_corpus(db, monkeypatch):
+    """The development set of issue 24 (data/dev/): Xianyu-style posts for every class of query."""
+    return _created(DEV_DATA, monkeypatch)
+
+
+@pytest.fixture(params=BACKENDS)
+def dev_backend(request, dev_corpus):
+    backend = _indexed(request.param, dev_corpus)
     yield backend
     backend.clear()
 

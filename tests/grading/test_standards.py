@@ -243,4 +243,8 @@ class TestImportCommand:
         frozen = json.loads((Path(grading_migrations.__file__).parent / "0003_seed_standards.json").read_text())
         assert len(frozen) == 8
         for data in frozen:
-            assert read_standard_file(STANDARDS_DIR / f"{data['code']}-{data['version']}.json") == data
+            published = read_standard_file(STANDARDS_DIR / f"{data['code']}-{data['version']}.json")
+            # The condition levels came later, with their own migration (grading 0006).
+            for level in published["levels"]:
+                level.pop("condition", None)
+            assert published == data

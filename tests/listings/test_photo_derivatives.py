@@ -95,7 +95,8 @@ def test_a_search_card_shows_a_cover_only_once_its_thumbnail_exists(client_for, 
         results = api.get("/api/v1/search/listings", {"q": "茶几"}).json()["results"]
         return next(c for c in results if c["id"] == listing.pk)
 
-    assert card()["cover_thumbnail_url"] is None  # never a link to a file that does not exist yet
+    # Never a link to a file that does not exist yet: the ready photo stays the cover until then.
+    assert card()["cover_thumbnail_url"].endswith(listing.photos.get(ready=True).thumbnail.name)
     tasks.make_photo_derivatives(waiting)
     assert card()["cover_thumbnail_url"].endswith(ListingPhoto.objects.get(pk=waiting).thumbnail.name)
     search_service.reset_backends()

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from search import service
-from search.backends.base import SearchUnavailable
+from search.backends.base import SearchQuery, SearchUnavailable
 from tests.contract.corpus import create_corpus
 from tests.factories import member_of
 from tests.helpers import assert_error_shape
@@ -50,18 +50,19 @@ def test_the_owner_does_not_see_their_own_inactive_listing_in_search(indexed, cl
 
 
 def test_cards_keep_the_ranking_and_carry_what_a_card_shows(indexed, api):
-    PhotoFactory(listing=indexed.listings["a-charger"])
-    response = api.get(URL, {"q": "充电器"})
+    PhotoFactory(listing=indexed.listings["a-sony-xm4"])
+    response = api.get(URL, {"q": "耳机"})
     body = response.json()
     cards = body["results"]
-    assert [card["id"] for card in cards][0] == indexed.id("a-charger")
-    card = cards[0]
+    ranked = [hit.id for hit in service.search(SearchQuery(q="耳机")).hits]
+    assert [card["id"] for card in cards] == ranked and len(ranked) == 3
+    card = next(card for card in cards if card["id"] == indexed.id("a-sony-xm4"))
     assert set(card) == {"id", "title", "price", "city", "district", "grade", "kind", "deal", "cover_thumbnail_url",
                          "highlights", "distance_km", "stall"}
-    assert card["price"] == "60.00" and card["kind"] == "second_hand" and card["grade"] == "A"
+    assert card["price"] == "1100.00" and card["kind"] == "second_hand" and card["grade"] == "B"
     assert card["cover_thumbnail_url"].startswith("http://testserver/")
-    assert card["highlights"]["title"] == ["苹果原装<em>充电器</em> 20W 快充头"]
-    assert cards[1]["cover_thumbnail_url"] is None
+    assert card["highlights"]["title"] == ["索尼 WH-1000XM4 <em>降噪耳机</em> 头戴式"]  # a kind of 耳机
+    assert all(other["cover_thumbnail_url"] is None for other in cards if other is not card)
     assert body["total_is_exact"] is True and body["page"] == 1 and body["next"] is None
 
 
@@ -72,6 +73,24 @@ def test_facets_are_labelled(indexed, api):
     categories = {entry["label"] for entry in body["facets"]["category"]}
     assert "Phones" in categories
     assert [entry["value"] for entry in body["facets"]["price"]][0] == "0-100"
+
+
+def test_buyers_filter_on_a_condition_level_labelled_in_their_language(indexed, api):
+    body = api.get(URL, {"q": "手机", "condition": "excellent"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    found = {card["id"] for card in body["results"]}
+    phones_graded_a = {indexed.id(key) for key, record in indexed.records.items()
+                       if record["category"] == "phones" and record["grade"] == "A" and record["state"] == "active"}
+    assert found == phones_graded_a  # A means excellent in the phone standard
+    assert all(card["grade"] == "A" for card in body["results"])  # the standard's own code stays on the card
+    labels = {entry["value"]: entry["label"] for entry in body["facets"]["condition"]}
+    assert labels["excellent"] == "Excellent" and labels["good"] == "Good"  # the facet ignores its own filter
+    chinese = APIClient().get(URL, {"condition": "good"}, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert {entry["value"]: entry["label"] for entry in chinese["facets"]["condition"]}["good"] == "成色良好"
+
+
+def test_an_unknown_condition_level_is_a_400(indexed, api):
+    body = assert_error_shape(api.get(URL, {"condition": "P"}), 400, "validation_error")
+    assert "condition" in body["errors"]
 
 
 def test_filters_and_geo_reach_the_backend(indexed, api):

@@ -1,4 +1,4 @@
-"""What only the database backend does: engine structures, the capped total, typo fallback on PostgreSQL."""
+"""What only the database backend does: engine structures, the capped total, typo fallbacks."""
 import random
 from collections import Counter
 from decimal import Decimal
@@ -112,11 +112,25 @@ def test_a_database_that_cannot_answer_makes_search_unavailable(backend, monkeyp
         backend.search(SearchQuery(q="手机"))
 
 
-def test_sqlite_claims_no_typo_tolerance(backend):
+def test_sqlite_forgives_one_edit_in_words_of_five_letters_or_more_when_nothing_matched(backend):
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only")
-    assert backend.capabilities == frozenset()
-    assert backend.search(SearchQuery(q="iphnoe")).total == 0
+    assert backend.capabilities == frozenset({"typos"})
+
+    def found(q):
+        return backend.corpus.keys(h.id for h in backend.search(SearchQuery(q=q, page_size=50)).hits)
+
+    assert found("iphnoe")[:6] and set(found("iphnoe")) == set(found("iphone"))  # two letters swapped
+    assert found("macbok") == ["l-macbook-air"]  # a letter left out
+    assert found("thinkpda") == ["l-thinkpad"]
+    assert "p-samsung-s22" in found("samsnug")  # to the vocabulary's word (samsung, 三星)
+    assert set(found("ipone")) == set(found("iphone"))  # five letters
+    assert found("ipon") == []  # four letters: no typo tolerance
+    assert found("iphnoe 手机壳") == ["a-case-iphone13"]  # the Chinese word still has to match
+    # The index terms one edit away are read from the FTS index (its fts5vocab table).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT doc FROM search_listing_fts_vocab WHERE term = 'macbook'")
+        assert cursor.fetchone()[0] == 1
 
 
 @pytest.mark.postgres
@@ -126,7 +140,7 @@ def test_postgresql_forgives_typos_with_trigrams_only_when_nothing_matched(backe
     assert "p-iphone13" in found and "p-samsung-s22" not in found
     # A mixed query still needs its Chinese word: typo tolerance applies per word.
     mixed = backend.corpus.keys(h.id for h in backend.search(SearchQuery(q="iphnoe 手机壳")).hits)
-    assert mixed == ["a-case-iphone13", "p-iphone13"]  # the case, then the phone sold with one
+    assert mixed == ["a-case-iphone13"]  # not the phone sold with one (送一个手机壳: a passing mention)
     # A word that matches exactly is not widened.
     assert backend.search(SearchQuery(q="iphone 13")).total == 2
 
@@ -224,7 +238,7 @@ def _reference(query: SearchQuery) -> dict:
     if query.category is not None:
         subtree = set(descendant_ids(query.category, {c.pk: c for c in Category.objects.all()}))
     low, high = query.min_price_fen, query.max_price_fen
-    columns = {"kind": "kind", "grade": "grade_code", "city": "city"}
+    columns = {"kind": "kind", "grade": "grade_code", "condition": "condition", "city": "city"}
 
     def holds(doc, skip=None):
         if query.certified is not None and doc.certified != query.certified:
@@ -235,6 +249,7 @@ def _reference(query: SearchQuery) -> dict:
             "category": query.category is None or doc.category_id in subtree,
             "kind": query.kind is None or doc.kind == query.kind,
             "grade": query.grade is None or doc.grade_code == query.grade,
+            "condition": query.condition is None or doc.condition == query.condition,
             "city": query.city is None or doc.city == query.city,
             "price": (low is None or doc.price_fen >= low) and (high is None or doc.price_fen <= high),
         }
@@ -264,7 +279,8 @@ def _random_queries(count: int, seed: int) -> list[dict]:
     for _ in range(count):
         filters = {}
         for name, values in (("kind", ["second_hand", "remanufactured", "refurbished"]), ("city", ["深圳市", "广州市", "南宁市"]),
-                             ("grade", ["A", "B", "C"]), ("certified", [True, False]), ("inspected", [True, False]),
+                             ("grade", ["A", "B", "C"]), ("condition", ["excellent", "good", "fair"]),
+                             ("certified", [True, False]), ("inspected", [True, False]),
                              ("category", ["phones", "phones-tablets", "books"])):
             if rng.random() < 0.3:
                 filters[name] = rng.choice(values)
@@ -314,7 +330,7 @@ def test_facets_count_what_a_search_without_the_facets_own_filter_finds(backend,
         if name in kwargs:
             kwargs[name] = Decimal(kwargs[name])
     results = backend.search(SearchQuery(q=q, page_size=100, **kwargs))
-    for facet in ("category", "kind", "grade", "city"):
+    for facet in ("category", "kind", "grade", "condition", "city"):
         for entry in results.facets[facet]:
             narrowed = {**kwargs, facet: entry["value"]}
             assert backend.search(SearchQuery(q=q, page_size=100, **narrowed)).total == entry["count"], (facet, entry)
@@ -346,9 +362,10 @@ def test_the_migrations_frozen_copies_match_the_live_structures():
     from search.backends.database import schema
 
     structures = import_module("search.migrations.0002_engine_structures")
-    for name in ("DOCUMENT_TABLE", "FTS_TABLE", "SQLITE_FTS", "SQLITE_DROP", "POSTGRES_VECTOR", "POSTGRES_TRIGRAM",
-                 "POSTGRES_DROP"):
+    for name in ("DOCUMENT_TABLE", "FTS_TABLE", "POSTGRES_VECTOR", "POSTGRES_TRIGRAM", "POSTGRES_DROP"):
         assert getattr(structures, name) == getattr(schema, name), name
-    recount = import_module("search.migrations.0005_facet_cells_by_price_step")
-    assert recount.FACET_CELL_KEY == schema.FACET_CELL_KEY
-    assert recount.facet_cell_key_sql() == schema.facet_cell_key_sql()
+    latest = import_module("search.migrations.0008_condition_accessory_and_fts_vocabulary")
+    for name in ("DOCUMENT_TABLE", "FTS_TABLE", "FTS_VOCABULARY_TABLE", "SQLITE_FTS", "SQLITE_DROP"):
+        assert getattr(latest, name) == getattr(schema, name), name
+    assert latest.FACET_CELL_KEY == schema.FACET_CELL_KEY
+    assert latest.facet_cell_key_sql() == schema.facet_cell_key_sql()

@@ -73,6 +73,14 @@ def test_a_card_carries_the_first_photos_thumbnail(indexed, api):
     assert card["cover_thumbnail_url"] == "http://testserver" + first.thumbnail.url != "http://testserver" + second.thumbnail.url
 
 
+def test_a_card_skips_photos_whose_derivatives_are_not_made_yet(indexed, api):
+    listing = indexed.listings["a-charger"]
+    PhotoFactory(listing=listing, position=0, ready=False)  # uploaded; its task has not run
+    shown = PhotoFactory(listing=listing, position=1)
+    card = next(c for c in api.get(URL, {"q": "充电器"}).json()["results"] if c["id"] == listing.pk)
+    assert card["cover_thumbnail_url"] == "http://testserver" + shown.thumbnail.url
+
+
 def test_a_renamed_category_is_labelled_with_its_new_name(indexed, api):
     phones = indexed.categories["phones"]
     labels = {e["value"]: e["label"] for e in api.get(URL, {"q": "手机"}).json()["facets"]["category"]}

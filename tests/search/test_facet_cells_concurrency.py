@@ -16,7 +16,7 @@ from tests.helpers import run_together
 from tests.search.test_database_backend import _cells
 
 # The document fields that decide its facet cell (search.backends.database.schema.FACET_CELL_KEY).
-CELL_FIELDS = ("category_ids", "kind", "grade_code", "city", "price_fen", "certified", "inspected")
+CELL_FIELDS = ("category_ids", "kind", "grade_code", "condition", "city", "price_fen", "certified", "inspected")
 ROUNDS = 10
 PAIRS = 10
 
@@ -32,8 +32,8 @@ def test_cell_changes_are_written_in_key_order_whatever_order_they_come_in(db):
     """Every writer locks the cells it changes in the same (key) order, so two writers never
     wait on each other in a cycle."""
     backend, written = DatabaseBackend(), []
-    low = (1, "1", "second_hand", "A", "广州市", 0, False, False)
-    high = (2, "2", "second_hand", "A", "南宁市", 0, False, False)
+    low = (1, "1", "second_hand", "A", "excellent", "广州市", 0, False, False)
+    high = (2, "2", "second_hand", "A", "excellent", "南宁市", 0, False, False)
 
     def capture(execute, sql, params, many, context):
         if many and "ON CONFLICT" in sql:

@@ -7,7 +7,8 @@ import pytest
 import snowballstemmer
 
 from search import highlight
-from search.text import ALNUM_RE, LETTER_DIGIT_RE, query_groups, sub_words, term_of, tokenizer
+from search.analysis import query_groups
+from search.text import ALNUM_RE, LETTER_DIGIT_RE, sub_words, term_of, tokenizer
 from tests.contract.corpus import CORPUS_FILE, JUDGMENTS_FILE
 
 SUFFIXES = ("", "s", "es", "ies", "ied", "ing", "ingly", "ed", "edly", "ly", "y", "ational", "tional", "ation",

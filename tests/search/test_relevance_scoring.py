@@ -41,3 +41,41 @@ def test_load_judgments_refuses_unknown_filters_and_duplicate_ids(tmp_path):
     path.write_text(json.dumps([{"id": "a", "relevant": []}, {"id": "a", "relevant": []}]))
     with pytest.raises(ValueError, match="unique"):
         load_judgments(path)
+
+
+def test_the_report_is_given_per_class_of_query():
+    judgments = [
+        Judgment(id="a", q="x", relevant=("1",), kind_of_query="negation"),
+        Judgment(id="b", q="y", relevant=("2",), mistakes=("3",), kind_of_query="negation"),
+        Judgment(id="c", q="z", relevant=("4",), kind_of_query="typo"),
+    ]
+    ranked = {"a": ["1"], "b": ["3", "2"], "c": []}
+    report = evaluate(judgments, lambda j: ranked[j.id])
+    kinds = report.by_kind()
+    assert list(kinds) == ["negation", "typo"]
+    assert kinds["negation"].recall == 1.0 and kinds["negation"].no_mistake_count == 1
+    assert kinds["typo"].recall == 0.0 and len(kinds["typo"].scores) == 1
+    assert "(2 of 3)" in report.summary()
+
+
+def test_the_per_class_table_has_a_column_per_backend():
+    from bench.relevance.harness import kind_table
+
+    results = [
+        {"label": "database-sqlite", "by_kind": {"typo": {"scored": 2, "skipped": 0, "recall": 1.0, "ndcg": 0.9,
+                                                          "no_mistake": 2}}},
+        {"label": "elasticsearch", "by_kind": {"typo": {"scored": 2, "skipped": 0, "recall": 0.5, "ndcg": 0.5,
+                                                        "no_mistake": 1}}},
+    ]
+    table = kind_table(results).splitlines()
+    assert table[0] == "| class | queries | database-sqlite | elasticsearch |"
+    assert table[2] == "| typo | 2 | 1.00 / 0.90 / 2 of 2 | 0.50 / 0.50 / 1 of 2 |"
+
+
+def test_a_judgment_may_filter_on_a_condition_level(tmp_path):
+    path = tmp_path / "judged.json"
+    path.write_text(json.dumps([{"id": "f", "q": "", "kind": "filter", "relevant": ["k"],
+                                 "filters": {"condition": "like_new", "max_price": "100"}}]))
+    [judgment] = load_judgments(path)
+    query = judgment.to_query()
+    assert query.condition == "like_new" and str(query.max_price) == "100"

@@ -10,11 +10,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from math import cos, radians
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
+from search.analysis import query_groups, relaxations
 from search.backends.base import (
     FACETS,
     TOTAL_CAP,
@@ -36,7 +38,7 @@ from search.backends.database.schema import (
     price_bucket_sql,
 )
 from search.models import ListingSearchFacetCell
-from search.text import clean, expand, normalize, query_tokens, stem
+from search.text import clean, normalize, stem
 
 logger = logging.getLogger("search.database")
 
@@ -45,15 +47,40 @@ KM_PER_DEGREE = 111.2
 BATCH_SIZE = 500
 DOCUMENT_COLUMNS = (
     "listing_id", "title", "description", "title_normalized", "title_tokens", "body_tokens", "identifiers",
-    "category_tokens", "category_id", "category_path", "kind", "grade_code", "price_fen", "city", "district",
-    "latitude", "longitude", "certified", "inspected", "published_at", "indexed_at", "deal",
+    "category_tokens", "category_id", "category_path", "kind", "grade_code", "condition", "accessory", "price_fen",
+    "city", "district", "latitude", "longitude", "certified", "inspected", "published_at", "indexed_at", "deal",
 )
+# How much an accessory's relevance counts against a device's (AirPods above AirPods cases).
+ACCESSORY_FACTOR = 0.4
+# A relaxed search ranks by how many query words a listing matches first: each counts this much more
+# than any text score.
+MATCHED_WORD_SCORE = 10000
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """The words part of a search: OR-groups of index terms, every one to match (`required` None);
+    or, relaxed, at least one of the `required` groups and at least `minimum` groups in all, the
+    listings that match more groups first."""
+
+    groups: tuple[tuple[str, ...], ...]
+    typo_words: tuple[str | None, ...] = ()  # PostgreSQL: the raw word a group may also match by trigrams
+    required: tuple[int, ...] | None = None
+    minimum: int = 1
+
+    @property
+    def relaxed(self) -> bool:
+        return self.required is not None
+
+    def typo_word(self, index: int) -> str | None:
+        return self.typo_words[index] if index < len(self.typo_words) else None
 
 
 def cell_key(row) -> tuple:
     """A facet cell's key (schema.FACET_CELL_KEY) from a row in that column order."""
-    category_id, path, kind, grade, city, step, certified, inspected = row
-    return (int(category_id), path or "", kind, grade or "", city or "", int(step), bool(certified), bool(inspected))
+    category_id, path, kind, grade, condition, city, step, certified, inspected = row
+    return (int(category_id), path or "", kind, grade or "", condition or "", city or "", int(step), bool(certified),
+            bool(inspected))
 
 
 def capped(count: int) -> tuple[int, bool]:
@@ -126,16 +153,27 @@ class DatabaseSearchBackend(SearchBackend):
 
     # ------------------------------------------------------------ engine hooks --
 
-    def text(self, groups, typo_words) -> tuple[str, Clause, tuple[str, list]]:
-        """(FROM tables, WHERE clause, (score SQL, params)) matching every OR-group."""
+    def text(self, match: TextMatch) -> tuple[str, Clause, tuple[str, list]]:
+        """(FROM tables, WHERE clause, (score SQL, params)) of the words of a search (see TextMatch)."""
         raise NotImplementedError
+
+    def _group_matches(self, group: tuple[str, ...]) -> bool:
+        """Does any indexed listing hold a term of this group?"""
+        raise NotImplementedError
+
+    def _text_matches(self, match: TextMatch) -> bool:
+        """Does any indexed listing match these words (whatever the filters)?"""
+        tables, clause, _score = self.text(match)
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {tables} WHERE {clause.sql} LIMIT 1", clause.params)
+            return cursor.fetchone() is not None
 
     def prefix_titles_sql(self, term: str, limit: int) -> tuple[str, list]:
         """Titles with a word that starts with `term`, newest first."""
         raise NotImplementedError
 
-    def _search(self, query: SearchQuery, groups, typo_words) -> SearchResults:
-        """The page, the total and the facets of a query whose words are these OR-groups."""
+    def _search(self, query: SearchQuery, match: TextMatch | None) -> SearchResults:
+        """The page, the total and the facets of a query (its words: `match`, None without words)."""
         raise NotImplementedError
 
     def _served_facets(self, named: str, tables: str, where_sql: str, columns: list[str], plan: dict,
@@ -144,8 +182,9 @@ class DatabaseSearchBackend(SearchBackend):
         the matching rows serves: (the statement's prefix, its UNION ALL parts)."""
         raise NotImplementedError
 
-    def _retry_with_typos(self, query: SearchQuery, tokens: list[str], groups) -> SearchResults | None:
-        """Another try of a query with words that found nothing, forgiving typos; None if the engine cannot."""
+    def _forgiving_typos(self, query: SearchQuery, match: TextMatch, found: list[bool]) -> TextMatch | None:
+        """The words of a query that match nothing, forgiving typos in those whose group no listing
+        holds (`found[i]` False); None when there is nothing to forgive."""
         return None
 
     def _write(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -221,17 +260,18 @@ class DatabaseSearchBackend(SearchBackend):
             lat, lon = doc["location"] if doc.get("location") else (None, None)
             category_ids = list(dict.fromkeys(int(c) for c in doc["category_ids"]))
             path, grade, city = " ".join(str(c) for c in category_ids), doc.get("grade_code") or "", doc.get("city") or ""
+            condition = doc.get("condition") or ""
             certified, inspected = bool(doc.get("certified")), bool(doc.get("inspected"))
             rows.append((
                 doc["id"], doc["title"], doc.get("description") or "",
                 doc.get("title_normalized") or normalize(doc["title"]),
                 doc["title_tokens"], doc["body_tokens"], doc.get("identifiers", ""), doc.get("category_tokens", ""),
-                category_ids[0], path, doc["kind"], grade, doc["price_fen"], city,
+                category_ids[0], path, doc["kind"], grade, condition, bool(doc.get("accessory")), doc["price_fen"], city,
                 doc.get("district") or "", lat, lon, certified, inspected,
                 adapt(doc["published_at"]), adapt(now), doc.get("deal") or "sale",
             ))
-            cells[cell_key((category_ids[0], path, doc["kind"], grade, city, price_step(doc["price_fen"])[0],
-                            certified, inspected))] += 1
+            cells[cell_key((category_ids[0], path, doc["kind"], grade, condition, city,
+                            price_step(doc["price_fen"])[0], certified, inspected))] += 1
         self._write(DOCUMENT_TABLE, DOCUMENT_COLUMNS, rows)
         return cells
 
@@ -254,21 +294,36 @@ class DatabaseSearchBackend(SearchBackend):
     # ------------------------------------------------------------------- reads --
 
     def search(self, query: SearchQuery) -> SearchResults:
+        """Every query word must match. When the words match no listing at all (whatever the
+        filters), typos are forgiven, then the search is relaxed (`search.analysis.relaxations`):
+        the first of these that finds something answers."""
         started = time.perf_counter()
-        tokens = query_tokens(query.q)
-        groups = expand(tokens)
+        groups = tuple(query_groups(query.q))
+        match = TextMatch(groups) if groups else None
         with unavailable_on_database_error():
-            results = self._search(query, groups, [None] * len(groups))
-            if results.total == 0 and groups:
-                results = self._retry_with_typos(query, tokens, groups) or results
+            results = self._search(query, match)
+            if results.total == 0 and groups and not (query.filtered and self._text_matches(match)):
+                found = [self._group_matches(group) for group in groups]
+                corrected = self._forgiving_typos(query, match, found) if not all(found) else None
+                if corrected is not None:
+                    results = self._search(query, corrected)
+                    if results.total or self._text_matches(corrected):
+                        match = corrected
+                        found = [self._group_matches(group) for group in match.groups]
+                if results.total == 0 and len(groups) >= 2 and not self._text_matches(match):
+                    for plan in relaxations(query.q, list(match.groups), found):
+                        relaxed = TextMatch(tuple(plan.groups), required=plan.required, minimum=plan.minimum)
+                        results = self._search(query, relaxed)
+                        if results.total:
+                            break
         results.took_ms = (time.perf_counter() - started) * 1000
         return results
 
-    def _statement_parts(self, query: SearchQuery, groups, typo_words):
+    def _statement_parts(self, query: SearchQuery, match: TextMatch | None):
         """What every search statement is made of: (FROM tables, clauses, (score SQL, params),
         (distance SQL, params))."""
-        if groups:
-            tables, text_clause, score = self.text(groups, typo_words)
+        if match is not None:
+            tables, text_clause, score = self.text(match)
             clauses = [text_clause]
         else:
             tables, clauses, score = f"{DOCUMENT_TABLE} d", [], ("0.0", [])
@@ -310,6 +365,8 @@ class DatabaseSearchBackend(SearchBackend):
             clauses.append(Clause("d.kind = %s", [query.kind], facet="kind"))
         if query.grade:
             clauses.append(Clause("d.grade_code = %s", [query.grade], facet="grade"))
+        if query.condition:
+            clauses.append(Clause("d.condition = %s", [query.condition], facet="condition"))
         if query.city:
             clauses.append(Clause("d.city = %s", [query.city], facet="city"))
         if query.min_price is not None:
@@ -360,8 +417,8 @@ class DatabaseSearchBackend(SearchBackend):
 
     def _facet_plan(self, clauses, flag_all: bool = False) -> dict:
         """How the facets are counted; see `_facets_statement` (and PostgreSQL's one-pass search)."""
-        value_sql = {"category": "d.category_path", "kind": "d.kind", "grade": "d.grade_code", "city": "d.city",
-                     "price": price_bucket_sql("d.price_fen")}
+        value_sql = {"category": "d.category_path", "kind": "d.kind", "grade": "d.grade_code",
+                     "condition": "d.condition", "city": "d.city", "price": price_bucket_sql("d.price_fen")}
         filtered = [facet for facet in FACETS if any(c.facet == facet for c in clauses)]
         flagged = filtered if flag_all or len(filtered) == 1 else []
 
@@ -410,7 +467,7 @@ class DatabaseSearchBackend(SearchBackend):
         if edges:
             cell_price = "CASE " + " ".join("WHEN c.price_step = %s THEN %s" for _ in edges) + " ELSE c.price_step END"
             params = [value for step_low, (_high, outside) in edges.items() for value in (step_low, outside)]
-        columns = ("category_id", "category_path", "kind", "grade_code", "city", "certified", "inspected")
+        columns = ("category_id", "category_path", "kind", "grade_code", "condition", "city", "certified", "inspected")
         source = (f"SELECT {', '.join(f'c.{name}' for name in columns)}, {cell_price} AS price_fen, "
                   f"c.documents AS n FROM {FACET_CELL_TABLE} c")
         if edges:
@@ -479,7 +536,7 @@ class DatabaseSearchBackend(SearchBackend):
     @staticmethod
     def _facet_results(rows) -> tuple[dict[str, list[dict]], int]:
         """(facet, value, count) rows (the category's value is a category path) -> (facets, total)."""
-        counts: dict[str, dict] = {"category": {}, "kind": {}, "grade": {}, "city": {}, "price": {}}
+        counts: dict[str, dict] = {facet: {} for facet in FACETS}
         total = 0
         for facet, value, count in rows:
             count = int(count or 0)

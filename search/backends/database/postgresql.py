@@ -2,19 +2,24 @@
 statement per search.
 
 Text matching uses the stored, weighted tsvector (GIN; schema.POSTGRES_VECTOR), ranked by ts_rank
-(title and identifiers weight A, the listing's own category B, body C). A query that finds nothing
-is retried with trigram word similarity on the normalized title for its Latin words (pg_trgm), so
-`iphnoe` finds iPhones. A search returns its page (with the cards the API shows), its total and
+(title and identifiers weight A, what the listing is (category and kind) B, body C), accessories
+below devices. A query that finds nothing is retried with trigram word similarity on the
+normalized title for its Latin words (pg_trgm), so `iphnoe` finds iPhones, then relaxed
+(search.analysis.relaxations). A search returns its page (with the cards the API shows), its total and
 its facets in one statement, so a request waits for the database once: searches without words
 read covering indexes and the facet cells, searches with words or a radius read the matching
 rows once into a materialized CTE; every facet is counted in one GROUPING SETS pass. Rows are
 written with COPY.
 """
 from listings.models import Listing
+from search.analysis import is_known, known_correction, typo_candidates
 from search.backends.base import FACETS, SearchHit, SearchResults
 from search.backends.database.backend import (
+    ACCESSORY_FACTOR,
+    MATCHED_WORD_SCORE,
     Clause,
     DatabaseSearchBackend,
+    TextMatch,
     capped,
     page_total,
     unavailable_on_database_error,
@@ -30,8 +35,9 @@ LISTING_TABLE = Listing._meta.db_table
 # distance, title, description, then the card).
 HIT_PADDING = ", NULL" * (5 + CARD_COLUMN_COUNT)
 TRIGRAM_THRESHOLD = 0.4  # word_similarity: catches one swapped pair of letters in a six-letter word
-# ts_rank weights of D, C (body), B (own category), A (title, identifiers).
-RANK_WEIGHTS = "0.1, 0.2, 0.6, 1.0"
+# ts_rank weights of D, C (body), B (what the listing is: category and kind), A (title, identifiers):
+# the title far above the description.
+RANK_WEIGHTS = "0.05, 0.05, 0.6, 1.0"
 
 
 def _page_order(order: str) -> str:
@@ -91,12 +97,14 @@ class PostgreSQLSearchBackend(DatabaseSearchBackend):
         sql = " || ".join("plainto_tsquery('simple', %s)" for _ in group)
         return f"({sql})", list(group)
 
-    def text(self, groups, typo_words):
+    def text(self, match: TextMatch):
+        groups = match.groups
         conditions, params = [], []
-        for group, typo_word in zip(groups, typo_words, strict=True):
+        for index, group in enumerate(groups):
             tsquery, tsparams = self._tsquery(group)
             condition = f"d.search_vector @@ {tsquery}"
             params.extend(tsparams)
+            typo_word = match.typo_word(index)
             if typo_word:
                 condition = f"({condition} OR %s <%% d.title_normalized)"
                 params.append(typo_word)
@@ -105,11 +113,28 @@ class PostgreSQLSearchBackend(DatabaseSearchBackend):
         rank_query, rank_params = self._tsquery(every)
         # ts_rank, not ts_rank_cd: cover density costs two to four times as much per row and the
         # weights (title over category over body) are what ranks our short documents.
-        score = f"ts_rank('{{{RANK_WEIGHTS}}}', d.search_vector, {rank_query})"
-        typo = [word for word in typo_words if word]
+        score = (f"ts_rank('{{{RANK_WEIGHTS}}}', d.search_vector, {rank_query})"
+                 f" * CASE WHEN d.accessory THEN {ACCESSORY_FACTOR} ELSE 1.0 END")
+        typo = [word for word in match.typo_words if word]
         for _word in typo:
             score += " + 0.1 * word_similarity(%s, d.title_normalized)"
-        return f"{DOCUMENT_TABLE} d", Clause(" AND ".join(conditions), params), (score, rank_params + typo)
+        score_params = rank_params + typo
+        if not match.relaxed:
+            return f"{DOCUMENT_TABLE} d", Clause(" AND ".join(conditions), params), (score, score_params)
+        # Relaxed: one of the required groups (the GIN index finds them), enough groups in all, the
+        # listings that match more groups first.
+        required = [token for index in match.required for token in groups[index]]
+        required_query, required_params = self._tsquery(required)
+        matched = " + ".join(f"(CASE WHEN {condition} THEN 1 ELSE 0 END)" for condition in conditions)
+        clause = Clause(f"d.search_vector @@ {required_query} AND ({matched}) >= %s",
+                        [*required_params, *params, match.minimum])
+        return f"{DOCUMENT_TABLE} d", clause, (f"({matched}) * {MATCHED_WORD_SCORE} + {score}", params + score_params)
+
+    def _group_matches(self, group) -> bool:
+        tsquery, params = self._tsquery(group)
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {DOCUMENT_TABLE} d WHERE d.search_vector @@ {tsquery} LIMIT 1", params)
+            return cursor.fetchone() is not None
 
     def prefix_titles_sql(self, term, limit):
         sql = (
@@ -121,25 +146,35 @@ class PostgreSQLSearchBackend(DatabaseSearchBackend):
 
     # ------------------------------------------------------------------- reads --
 
-    def _retry_with_typos(self, query, tokens, groups):
-        if not self.trigram_available():
+    def _forgiving_typos(self, query, match, found):
+        """For the groups no listing holds: the words of the vocabulary one edit away join the
+        groups of the query's English words of five letters or more (samsnug -> samsung, 三星), and
+        the groups of its English words of four letters or more that are no vocabulary word also
+        match titles with a word that looks like them (trigram word similarity: iphnoe)."""
+        groups = list(match.groups)
+        for index, word in typo_candidates(query.q, groups):
+            if not found[index]:
+                groups[index] = tuple(sorted({*groups[index], *known_correction(word)}))
+        typo_words = self._typo_words(query.q, match.groups) if self.trigram_available() else []
+        typo_words = [word if word and not found[index] and not is_known(word) else None
+                      for index, word in enumerate(typo_words)]
+        if any(typo_words):
+            with self.connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+                               [str(TRIGRAM_THRESHOLD)])
+        elif groups == list(match.groups):
             return None
-        typo_words = self._typo_words(query.q, tokens)
-        if not any(typo_words):
-            return None
-        with self.connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
-                           [str(TRIGRAM_THRESHOLD)])
-        return self._search(query, groups, typo_words)
+        return TextMatch(tuple(groups), typo_words=tuple(typo_words))
 
     @staticmethod
-    def _typo_words(q: str, tokens: list[str]) -> list[str | None]:
-        """For each query token, the raw Latin word it came from when typos may be forgiven (4+ letters)."""
+    def _typo_words(q: str, groups) -> list[str | None]:
+        """For each group, the raw Latin word it came from when typos may be forgiven (4+ letters)."""
         by_stem = {stem(word): word for word in latin_words(q)}
-        return [by_stem.get(token) for token in tokens]
+        return [next((by_stem[term] for term in group if term in by_stem), None) for group in groups]
 
-    def _search(self, query, groups, typo_words) -> SearchResults:
-        tables, clauses, score, distance = self._statement_parts(query, groups, typo_words)
+    def _search(self, query, match) -> SearchResults:
+        tables, clauses, score, distance = self._statement_parts(query, match)
+        groups = match.groups if match is not None else ()
         if groups or query.filters_beyond_cells:
             return self._search_one_pass(query, groups, tables, clauses, score, distance)
         return self._search_without_words(query, tables, clauses, where(clauses), self._order(query, False),

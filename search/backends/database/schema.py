@@ -1,6 +1,7 @@
 """The database backend's tables and engine structures, and the SQL of its facet cells.
 
-SQLite: an FTS5 table over the document table (external content) kept in step by triggers.
+SQLite: an FTS5 table over the document table (external content) kept in step by triggers, and an
+fts5vocab table over it (its terms, for typo corrections).
 Django rebuilds a SQLite table to alter it, which drops its triggers: a migration that alters
 ListingSearchDocument must create them again (with a frozen copy of SQLITE_FTS, as 0002 does).
 
@@ -18,11 +19,15 @@ from django.db import connection as default_connection
 DOCUMENT_TABLE = "search_listingsearchdocument"
 FTS_TABLE = "search_listing_fts"
 
+FTS_VOCABULARY_TABLE = "search_listing_fts_vocab"
+
 SQLITE_FTS = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
         title_tokens, body_tokens, identifiers, category_tokens,
         content='{DOCUMENT_TABLE}', content_rowid='listing_id',
         tokenize='unicode61 remove_diacritics 0')""",
+    # The index's terms and how many documents hold each: the words a typo is corrected to.
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_VOCABULARY_TABLE} USING fts5vocab({FTS_TABLE}, 'row')",
     f"""CREATE TRIGGER IF NOT EXISTS search_doc_fts_insert AFTER INSERT ON {DOCUMENT_TABLE} BEGIN
         INSERT INTO {FTS_TABLE}(rowid, title_tokens, body_tokens, identifiers, category_tokens)
         VALUES (new.listing_id, new.title_tokens, new.body_tokens, new.identifiers, new.category_tokens);
@@ -47,7 +52,7 @@ SQLITE_DROP_TRIGGERS = [
     "DROP TRIGGER IF EXISTS search_doc_fts_update",
 ]
 
-SQLITE_DROP = [*SQLITE_DROP_TRIGGERS, f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+SQLITE_DROP = [*SQLITE_DROP_TRIGGERS, f"DROP TABLE IF EXISTS {FTS_VOCABULARY_TABLE}", f"DROP TABLE IF EXISTS {FTS_TABLE}"]
 
 
 def suspend_sqlite_fts(connection) -> None:
@@ -99,7 +104,8 @@ def has_pg_trgm(connection=default_connection) -> bool:
 
 
 FACET_CELL_TABLE = "search_listingsearchfacetcell"
-FACET_CELL_KEY = ("category_id", "category_path", "kind", "grade_code", "city", "price_step", "certified", "inspected")
+FACET_CELL_KEY = ("category_id", "category_path", "kind", "grade_code", "condition", "city", "price_step", "certified",
+                  "inspected")
 
 
 def price_bucket_sql(column: str = "price_fen") -> str:
@@ -120,7 +126,7 @@ def price_step_sql(column: str = "price_fen") -> str:
 
 def facet_cell_key_sql() -> str:
     """A document row's facet cell key (FACET_CELL_KEY, in that order) as SQL over its columns."""
-    return (f"category_id, COALESCE(category_path, ''), kind, grade_code, city, {price_step_sql()}, "
+    return (f"category_id, COALESCE(category_path, ''), kind, grade_code, condition, city, {price_step_sql()}, "
             "certified, inspected")
 
 
@@ -131,5 +137,5 @@ def fill_facet_cells(connection) -> None:
         cursor.execute(f"DELETE FROM {FACET_CELL_TABLE}")
         cursor.execute(
             f"INSERT INTO {FACET_CELL_TABLE} ({key}, documents) "
-            f"SELECT {facet_cell_key_sql()}, COUNT(*) FROM {DOCUMENT_TABLE} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
+            f"SELECT {facet_cell_key_sql()}, COUNT(*) FROM {DOCUMENT_TABLE} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
         )

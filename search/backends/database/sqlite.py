@@ -1,38 +1,104 @@
 """The database backend on SQLite: FTS5 for words, plain SQL for the rest.
 
 Text matching uses the FTS5 table (external content over the document table, kept in step by
-triggers: schema.SQLITE_FTS), ranked by bm25 with column weights (title and identifiers above
-the listing's own category name, above the body). No typo tolerance beyond the pinyin and synonym
-layer of search.text. A page is one statement and the facets another (a materialized CTE of the
-matching rows grouped once, summed per facet).
+triggers: schema.SQLITE_FTS), ranked by bm25 with column weights (title and identifiers far above
+what the listing is (its category and kind), far above the body), accessories below devices. A
+query that finds nothing is tried again with its English words of five letters or more corrected
+by one edit (deleted, inserted, replaced or swapped letter) to the index term of the most listings
+(the terms of the fts5vocab table over the FTS index: macbok -> macbook), then relaxed
+(search.analysis.relaxations). A page is one statement and the facets another (a materialized CTE
+of the matching rows grouped once, summed per facet).
 """
+from search.analysis import known_correction, typo_candidates
 from search.backends.base import SearchHit, SearchResults
-from search.backends.database.backend import Clause, DatabaseSearchBackend, page_total, where
-from search.backends.database.schema import DOCUMENT_TABLE, FTS_TABLE, resume_sqlite_fts, suspend_sqlite_fts
+from search.backends.database.backend import (
+    ACCESSORY_FACTOR,
+    MATCHED_WORD_SCORE,
+    Clause,
+    DatabaseSearchBackend,
+    TextMatch,
+    page_total,
+    where,
+)
+from search.backends.database.schema import (
+    DOCUMENT_TABLE,
+    FTS_TABLE,
+    FTS_VOCABULARY_TABLE,
+    resume_sqlite_fts,
+    suspend_sqlite_fts,
+)
 from search.highlight import highlights
+from search.text import one_edit_variants, stem
+
+
+def _quoted(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _any_of(group) -> str:
+    return "(" + " OR ".join(_quoted(t) for t in group) + ")"
 
 
 class SQLiteSearchBackend(DatabaseSearchBackend):
     least = "MIN"
     # bm25 weights of the FTS columns: title_tokens, body_tokens, identifiers, category_tokens.
-    WEIGHTS = (10.0, 2.0, 10.0, 6.0)
+    WEIGHTS = (10.0, 1.0, 10.0, 6.0)
 
     @property
     def capabilities(self) -> frozenset[str]:
-        return frozenset()
+        return frozenset({"typos"})
 
     @staticmethod
     def _match_expression(groups) -> str:
-        def quoted(token):
-            return '"' + token.replace('"', '""') + '"'
+        return " AND ".join(_any_of(group) for group in groups)
 
-        return " AND ".join("(" + " OR ".join(quoted(t) for t in group) + ")" for group in groups)
-
-    def text(self, groups, typo_words):
+    def text(self, match: TextMatch):
         tables = f"{DOCUMENT_TABLE} d JOIN {FTS_TABLE} ON {FTS_TABLE}.rowid = d.listing_id"
-        match = Clause(f"{FTS_TABLE} MATCH %s", [self._match_expression(groups)])
         weights = ", ".join(str(w) for w in self.WEIGHTS)
-        return tables, match, (f"-bm25({FTS_TABLE}, {weights})", [])
+        rank = (f"-bm25({FTS_TABLE}, {weights}) * CASE WHEN d.accessory THEN {ACCESSORY_FACTOR} ELSE 1.0 END")
+        if not match.relaxed:
+            return tables, Clause(f"{FTS_TABLE} MATCH %s", [self._match_expression(match.groups)]), (rank, [])
+        # Relaxed: any group (so bm25 weighs every word), one of the required ones, enough of them.
+        expression = ("(" + " OR ".join(_any_of(group) for group in match.groups) + ") AND ("
+                      + " OR ".join(_any_of(match.groups[index]) for index in match.required) + ")")
+        each = f"(d.listing_id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s))"
+        matched = " + ".join([each] * len(match.groups))
+        expressions = [_any_of(group) for group in match.groups]
+        clause = Clause(f"{FTS_TABLE} MATCH %s AND ({matched}) >= %s", [expression, *expressions, match.minimum])
+        return tables, clause, (f"({matched}) * {MATCHED_WORD_SCORE} + {rank}", expressions)
+
+    def _group_matches(self, group) -> bool:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT 1", [_any_of(group)])
+            return cursor.fetchone() is not None
+
+    def _forgiving_typos(self, query, match, found):
+        """Each English word of five letters or more whose group no listing holds gets the words one
+        edit away: the vocabulary's (samsnug -> samsung, 三星) and the index term the most listings
+        hold (macbok -> macbook)."""
+        groups = list(match.groups)
+        changed = False
+        for index, word in typo_candidates(query.q, groups):
+            if found[index]:
+                continue
+            held = self._most_held(sorted({stem(variant) for variant in one_edit_variants(word)} - set(groups[index])))
+            added = {*known_correction(word), *([held] if held else [])}
+            if added - set(groups[index]):
+                groups[index] = tuple(sorted({*groups[index], *added}))
+                changed = True
+        return TextMatch(tuple(groups)) if changed else None
+
+    def _most_held(self, terms: list[str]) -> str | None:
+        """Of these terms, the one the most indexed listings hold (None: none is indexed)."""
+        if not terms:
+            return None
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT term FROM {FTS_VOCABULARY_TABLE} WHERE term IN ({', '.join(['%s'] * len(terms))}) "
+                "ORDER BY doc DESC, term LIMIT 1", terms,
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
 
     def prefix_titles_sql(self, term, limit):
         sql = (
@@ -43,10 +109,11 @@ class SQLiteSearchBackend(DatabaseSearchBackend):
 
     # ------------------------------------------------------------------- reads --
 
-    def _search(self, query, groups, typo_words) -> SearchResults:
+    def _search(self, query, match) -> SearchResults:
         tables, clauses, (score_sql, score_params), (distance_sql, distance_params) = (
-            self._statement_parts(query, groups, typo_words)
+            self._statement_parts(query, match)
         )
+        groups = match.groups if match is not None else ()
         where_sql, where_params = where(clauses)
         order = self._order(query, bool(groups))
         # Without words there is nothing to highlight: the page needs ids only (an index can answer).

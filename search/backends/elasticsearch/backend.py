@@ -26,6 +26,7 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from elasticsearch.helpers import BulkIndexError, streaming_bulk
 
+from search.analysis import is_known, known_correction, query_groups, relaxations, typo_candidates
 from search.backends.base import (
     TOTAL_CAP,
     SearchBackend,
@@ -38,10 +39,10 @@ from search.backends.base import (
     sort_facet_values,
 )
 from search.backends.elasticsearch.mapping import alias_name, build_index, building_alias_name, index_actions
-from search.backends.elasticsearch.query import FACET_FIELDS, compile_suggest, search_lines
+from search.backends.elasticsearch.query import FACET_FIELDS, compile_suggest, presence_lines, search_lines
 from search.backends.elasticsearch.rebuild import BULK_CHUNK, TOMBSTONE, AtomicRebuild
 from search.highlight import highlights
-from search.text import clean, latin_words, query_groups, stem
+from search.text import clean, latin_words, stem
 
 logger = logging.getLogger("search.elasticsearch")
 
@@ -71,6 +72,7 @@ class ElasticsearchBackend(SearchBackend):
         self._max_retries = max_retries
         self._client: Elasticsearch | None = None
         self._client_url: str | None = None
+        self._mapping_current = False
 
     # ------------------------------------------------------------------ configuration --
 
@@ -95,7 +97,7 @@ class ElasticsearchBackend(SearchBackend):
         """What writes pass as `refresh`: False in production (near real time), "wait_for" in tests."""
         if self._refresh is not None:
             return self._refresh
-        return getattr(settings, "ELASTICSEARCH_REFRESH", False)
+        return settings.ELASTICSEARCH_REFRESH
 
     @property
     def client(self) -> Elasticsearch:
@@ -103,10 +105,10 @@ class ElasticsearchBackend(SearchBackend):
         if self._client is None or self._client_url != url:
             self._client = Elasticsearch(
                 url,
-                request_timeout=self._request_timeout or getattr(settings, "ELASTICSEARCH_TIMEOUT", 5.0),
+                request_timeout=self._request_timeout or settings.ELASTICSEARCH_TIMEOUT,
                 retry_on_timeout=True,
                 max_retries=self._max_retries if self._max_retries is not None
-                else getattr(settings, "ELASTICSEARCH_MAX_RETRIES", 2),
+                else settings.ELASTICSEARCH_MAX_RETRIES,
                 retry_on_status=(502, 503, 504),
             )
             self._client_url = url
@@ -150,8 +152,12 @@ class ElasticsearchBackend(SearchBackend):
         self._call(lambda: self.client.indices.create(index=name, **body))
 
     def ensure_index(self) -> None:
-        """Create the first versioned index behind the alias when there is none yet."""
+        """Create the first versioned index behind the alias when there is none yet; add the fields
+        of the current mapping to an existing one (once per process: a release that adds fields
+        keeps live writes working until `search_rebuild`)."""
         if self._indices_of(self.alias):
+            if not self._mapping_current:
+                self._add_new_fields()
             return
         name = self._new_index_name()
         self._create_index(name)
@@ -168,6 +174,16 @@ class ElasticsearchBackend(SearchBackend):
             self._call(lambda: self.client.indices.update_aliases(
                 actions=[{"remove_index": {"index": name}}]
             ))
+
+    def _add_new_fields(self) -> None:
+        """PUT the current mapping's properties on the live indices: Elasticsearch adds the fields they
+        lack and keeps those they have (a field whose type changed needs a rebuild: logged)."""
+        properties = build_index(self.alias).to_dict()["mappings"]["properties"]
+        try:
+            self._call(lambda: self.client.indices.put_mapping(index=self.alias, properties=properties))
+        except ApiError as error:
+            logger.warning("The mapping of %s differs from the current one; run search_rebuild: %s", self.alias, error)
+        self._mapping_current = True
 
     def refresh(self) -> None:
         """Make every write so far visible to search (tests; production relies on refresh_interval)."""
@@ -258,6 +274,8 @@ class ElasticsearchBackend(SearchBackend):
         return search_lines(query, query_groups(query.q))
 
     def search(self, query: SearchQuery) -> SearchResults:
+        """Every query word must match. When the words match no listing at all (whatever the
+        filters), typos are forgiven, then the search is relaxed (see `_forgiving`)."""
         started = time.perf_counter()
         groups = query_groups(query.q)
         if query.q.strip() and not groups:
@@ -265,9 +283,10 @@ class ElasticsearchBackend(SearchBackend):
             return SearchResults(hits=[], total=0, total_is_exact=True, facets={}, took_ms=0.0)
         try:
             hits, facets = self._msearch(search_lines(query, groups))
-            typo_terms = self._typo_terms(query.q, groups)
-            if hits["hits"]["total"]["value"] == 0 and any(typo_terms):
-                hits, facets = self._msearch(search_lines(query, groups, typo_terms))
+            if hits["hits"]["total"]["value"] == 0 and groups:
+                text_found, found = self._presence(groups)
+                if not text_found:
+                    hits, facets, groups = self._forgiving(query, groups, found, hits, facets)
         except NotFoundError:
             # No index yet: nothing has been indexed.
             return SearchResults(hits=[], total=0, total_is_exact=True, facets={},
@@ -289,11 +308,46 @@ class ElasticsearchBackend(SearchBackend):
                 raise error
         return parts[0], parts[1]
 
+    def _forgiving(self, query: SearchQuery, groups, found: list[bool], hits, facets):
+        """A query whose words match no listing at all: typos forgiven in the words no listing holds
+        (the vocabulary's words one edit away, edit distance on titles for unknown words), then
+        relaxed searches (search.analysis.relaxations); the first that finds something answers.
+        Returns (hits, facets, the groups that matched)."""
+        corrected = list(groups)
+        for index, word in typo_candidates(query.q, corrected):
+            if not found[index]:
+                corrected[index] = tuple(sorted({*corrected[index], *known_correction(word)}))
+        typo_terms = [term if term and not found[index] and not is_known(term) else None
+                      for index, term in enumerate(self._typo_terms(query.q, groups))]
+        if any(typo_terms) or corrected != list(groups):
+            hits, facets = self._msearch(search_lines(query, corrected, typo_terms))
+            if hits["hits"]["total"]["value"]:
+                return hits, facets, corrected
+            text_found, corrected_found = self._presence(corrected)
+            if text_found:
+                return hits, facets, corrected
+            if not any(typo_terms):
+                groups, found = corrected, corrected_found
+        if len(groups) >= 2:
+            for plan in relaxations(query.q, list(groups), found):
+                relaxed = None if plan.required is None else (plan.required, plan.minimum)
+                hits, facets = self._msearch(search_lines(query, list(plan.groups), relaxed=relaxed))
+                if hits["hits"]["total"]["value"]:
+                    return hits, facets, list(plan.groups)
+        return hits, facets, groups
+
+    def _presence(self, groups) -> tuple[bool, list[bool]]:
+        """Whether any listing matches every group, and for each group whether any listing holds one
+        of its terms (one round trip, whatever the filters)."""
+        response = self._call(lambda: self.client.msearch(index=self.alias, searches=presence_lines(groups)))
+        found = [part.get("hits", {}).get("total", {}).get("value", 0) > 0 for part in response["responses"]]
+        return found[0], found[1:]
+
     @staticmethod
     def _typo_terms(q: str, groups) -> list[str | None]:
         """For each group, its term when it came from a Latin word of four letters or more."""
         stems = {stem(word) for word in latin_words(q)}
-        return [group[0] if group and group[0] in stems else None for group in groups]
+        return [next((term for term in group if term in stems), None) for group in groups]
 
     def _results(self, response, facet_response, query: SearchQuery, groups, started: float) -> SearchResults:
         hits = []

@@ -28,26 +28,25 @@ from search.text import normalize
 # Facet values compare case-insensitively (city "Guangzhou" == "guangzhou").
 lowercase = normalizer("lowercase", filter=["lowercase"])
 
-# Searched fields and their weights: title, identifiers and the own category name rank a
-# listing above one that only mentions the word in its description (as the database backend's
-# tsvector weights A and B do).
-TEXT_FIELDS = {"title_tokens": 4.0, "identifiers": 4.0, "category_tokens": 4.0, "body_tokens": 1.0}
+# Searched fields and their weights: title and identifiers, then what the listing is (its category
+# and kind), far above a mention in the description (as the database backend's tsvector weights).
+TEXT_FIELDS = {"title_tokens": 4.0, "identifiers": 4.0, "category_tokens": 3.0, "body_tokens": 0.4}
 # Completion weights are 32-bit integers: minutes since 2020 fit for four thousand years.
 MAX_WEIGHT = 2**31 - 1
 RECENCY_EPOCH_MINUTES = 26_297_280  # 2020-01-01T00:00Z
 SOURCE_FIELDS = (
     "id", "title", "description", "title_normalized", "title_tokens", "body_tokens", "identifiers",
-    "category_tokens", "category_ids", "category_name", "kind", "grade_code", "price_fen", "city", "district",
-    "certified", "inspected", "state", "deal",
+    "category_tokens", "category_ids", "category_name", "kind", "grade_code", "condition", "accessory", "price_fen",
+    "city", "district", "certified", "inspected", "state", "deal",
 )
 
 
 def text_analyzer() -> str:
-    return getattr(settings, "ELASTICSEARCH_TEXT_ANALYZER", "whitespace") or "whitespace"
+    return settings.ELASTICSEARCH_TEXT_ANALYZER or "whitespace"
 
 
 def index_prefix() -> str:
-    return getattr(settings, "ELASTICSEARCH_INDEX_PREFIX", "marketplace") or "marketplace"
+    return settings.ELASTICSEARCH_INDEX_PREFIX or "marketplace"
 
 
 def alias_name() -> str:
@@ -80,6 +79,8 @@ def document_class() -> type[Document]:
         category_name = Keyword(normalizer=lowercase)
         kind = Keyword(normalizer=lowercase, fields={"raw": Keyword()})
         grade_code = Keyword(normalizer=lowercase, fields={"raw": Keyword()})
+        condition = Keyword()
+        accessory = Boolean()
         price_fen = Long()
         city = Keyword(normalizer=lowercase, fields={"raw": Keyword()})
         district = Keyword(normalizer=lowercase)
@@ -105,7 +106,7 @@ def document_class() -> type[Document]:
 def refresh_interval() -> str:
     """How often the live index makes writes searchable: 500 ms by default, so that a seller's
     change shows within a second of its commit (task latency included); 1 s is Elasticsearch's."""
-    return getattr(settings, "ELASTICSEARCH_REFRESH_INTERVAL", "500ms")
+    return settings.ELASTICSEARCH_REFRESH_INTERVAL
 
 
 def build_index(name: str, *, loading: bool = False) -> Index:
@@ -113,7 +114,7 @@ def build_index(name: str, *, loading: bool = False) -> Index:
     index = Index(name)
     index.settings(
         number_of_shards=1,
-        number_of_replicas=getattr(settings, "ELASTICSEARCH_NUMBER_OF_REPLICAS", 0),
+        number_of_replicas=settings.ELASTICSEARCH_NUMBER_OF_REPLICAS,
         refresh_interval="-1" if loading else refresh_interval(),
         max_result_window=10_000,
     )
@@ -137,6 +138,8 @@ def _recency(document: dict) -> int:
 def to_source(document: dict) -> dict:
     """A search.documents dict as the _source of our mapping."""
     source = {key: document[key] for key in SOURCE_FIELDS if key in document}
+    if not source.get("condition"):
+        source.pop("condition", None)  # no condition level: no facet value
     location = document.get("location")
     if location is not None:
         source["location"] = {"lat": float(location[0]), "lon": float(location[1])}

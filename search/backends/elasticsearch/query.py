@@ -14,14 +14,18 @@ from elasticsearch.dsl.query import Query
 from search.backends.base import FACETS, PRICE_BUCKETS, TOTAL_CAP, SearchQuery
 from search.backends.elasticsearch.mapping import TEXT_FIELDS
 
-FACET_FIELDS = {"category": "category_ids", "kind": "kind.raw", "grade": "grade_code.raw", "city": "city.raw"}
+FACET_FIELDS = {"category": "category_ids", "kind": "kind.raw", "grade": "grade_code.raw", "condition": "condition",
+                "city": "city.raw"}
 # Enough buckets for every category or city a page of facets can show.
 FACET_SIZE = 100
 # More categories than the tree will hold: every indexed category, for suggestions.
 CATEGORY_LIMIT = 1000
 TIE_BREAK = [{"published_at": {"order": "desc"}}, {"id": {"order": "desc"}}]
-# Certified and inspected listings rank a little higher among equally relevant ones.
-TRUST_BOOSTS = (("certified", 1.2), ("inspected", 1.1))
+# Certified and inspected listings rank a little higher among equally relevant ones; accessories
+# below the devices a query also finds (the database backend's ACCESSORY_FACTOR).
+TRUST_BOOSTS = (("certified", 1.2), ("inspected", 1.1), ("accessory", 0.4))
+# A relaxed search ranks by how many query words a listing matches first: each adds this much.
+MATCHED_WORD_SCORE = 10000
 # Compiled _msearch lines of recent queries (each page its own entry).
 COMPILED_CACHE_SIZE = 1024
 
@@ -53,6 +57,21 @@ def text_query(groups, typo_terms=None) -> Query | None:
     return Q("bool", must=[_group_query(group, typo) for group, typo in zip(groups, typo_terms, strict=True)])
 
 
+def relaxed_query(groups, required: tuple[int, ...], minimum: int) -> tuple[Query, Query]:
+    """(the matching, the scoring) of a relaxed search (search.analysis.relaxations): one of the
+    required groups and `minimum` groups in all; each matched group adds MATCHED_WORD_SCORE, so the
+    listings that match more words come first, then the text score (with the trust and accessory
+    factors) orders each tier."""
+    each = [_group_query(group) for group in groups]
+    matching = Q("bool", filter=[
+        Q("bool", should=[each[index] for index in required], minimum_should_match=1),
+        Q("bool", should=each, minimum_should_match=minimum),
+    ])
+    tiers = [Q("constant_score", filter=query, boost=MATCHED_WORD_SCORE) for query in each]
+    scoring = Q("bool", must=[matching], should=[*tiers, _trusted(Q("bool", should=each))])
+    return matching, scoring
+
+
 def filter_clauses(query: SearchQuery) -> dict[str, Query]:
     """Filters by name: facet filters under their facet's name (so a facet can leave its own out)."""
     clauses: dict[str, Query] = {}
@@ -62,6 +81,8 @@ def filter_clauses(query: SearchQuery) -> dict[str, Query]:
         clauses["kind"] = Q("term", kind=query.kind)
     if query.grade:
         clauses["grade"] = Q("term", grade_code=query.grade)
+    if query.condition:
+        clauses["condition"] = Q("term", condition=query.condition)
     if query.city:
         clauses["city"] = Q("term", city=query.city)
     if query.min_price is not None or query.max_price is not None:
@@ -85,11 +106,13 @@ def filter_clauses(query: SearchQuery) -> dict[str, Query]:
     return clauses
 
 
-def _scored(text: Query | None) -> Query:
-    if text is None:
-        return Q("match_all")
+def _trusted(text: Query) -> Query:
     functions = [{"filter": Q("term", **{field: True}).to_dict(), "weight": weight} for field, weight in TRUST_BOOSTS]
     return Q("function_score", query=text, functions=functions, score_mode="multiply", boost_mode="multiply")
+
+
+def _scored(text: Query | None) -> Query:
+    return Q("match_all") if text is None else _trusted(text)
 
 
 def _sort(query: SearchQuery, has_text: bool) -> list:
@@ -126,15 +149,20 @@ def _facet_aggregations(facet_clauses: dict[str, Query]) -> dict:
     return aggs
 
 
-def compile_search(query: SearchQuery, groups, *, typo_terms=None) -> dict[str, dict]:
+def compile_search(query: SearchQuery, groups, *, typo_terms=None, relaxed=None) -> dict[str, dict]:
     """The two bodies of one _msearch for this query: {"hits": one page, "facets": the counts}.
 
-    `groups` are search.text.query_groups(query.q); `typo_terms` (one per group, or None) are
-    matched with edit distance too. Facets are a separate size-0 body so that the shard request
-    cache keeps them: every page of a query and every repeat of a popular one reuse the counts
-    until the next refresh that changes the index.
+    `groups` are search.analysis.query_groups(query.q); `typo_terms` (one per group, or None) are
+    matched with edit distance too; `relaxed`, (required, minimum), matches them as a relaxed
+    search (see relaxed_query). Facets are a separate size-0 body so that the shard request cache
+    keeps them: every page of a query and every repeat of a popular one reuse the counts until the
+    next refresh that changes the index.
     """
-    text = text_query(groups, typo_terms)
+    if relaxed is not None and groups:
+        text, scored = relaxed_query(groups, *relaxed)
+    else:
+        text = text_query(groups, typo_terms)
+        scored = _scored(text)
     clauses = filter_clauses(query)
     facet_clauses = {name: clause for name, clause in clauses.items() if name in FACETS}
     plain_filters = [clause for name, clause in clauses.items() if name not in FACETS]
@@ -143,7 +171,6 @@ def compile_search(query: SearchQuery, groups, *, typo_terms=None) -> dict[str, 
         from_=query.offset, size=query.page_size, track_total_hits=TOTAL_CAP,
         _source=["title", "description", "location"],
     )
-    scored = _scored(text)
     hits = hits.query(Q("bool", must=[scored], filter=plain_filters) if plain_filters else scored)
     if facet_clauses:
         # Facet filters go in post_filter: each facet aggregation must see what the other filters leave.
@@ -187,16 +214,27 @@ def compile_suggest(prefix: str, limit: int, word: str = "") -> dict:
 
 
 @lru_cache(maxsize=COMPILED_CACHE_SIZE)
-def _compiled(query: SearchQuery, groups: tuple, typo_terms: tuple | None = None) -> list[dict]:
+def _compiled(query: SearchQuery, groups: tuple, typo_terms: tuple | None = None, relaxed: tuple | None = None) -> list[dict]:
     """msearch_lines(compile_search(...)), memoized: building the bodies with elasticsearch.dsl
     costs about as much as highlighting a page, and a popular query (every page of it) repeats.
     The lines are shared between calls: never mutate them."""
-    return msearch_lines(compile_search(query, groups, typo_terms=typo_terms))
+    return msearch_lines(compile_search(query, groups, typo_terms=typo_terms, relaxed=relaxed))
 
 
-def search_lines(query: SearchQuery, groups, typo_terms=None) -> list[dict]:
+def search_lines(query: SearchQuery, groups, typo_terms=None, relaxed=None) -> list[dict]:
     """The _msearch lines of a query: the page and the facet counts (see compile_search)."""
     try:
-        return _compiled(query, tuple(groups), None if typo_terms is None else tuple(typo_terms))
+        return _compiled(query, tuple(groups), None if typo_terms is None else tuple(typo_terms), relaxed)
     except TypeError:  # a query built with unhashable values (a list for `near`): not memoized
-        return msearch_lines(compile_search(query, groups, typo_terms=typo_terms))
+        return msearch_lines(compile_search(query, groups, typo_terms=typo_terms, relaxed=relaxed))
+
+
+def presence_lines(groups) -> list[dict]:
+    """_msearch lines asking whether any listing matches every group, then, for each group, whether
+    any listing holds one of its terms (no filters, no scores, the first hit is enough)."""
+    queries = [text_query(groups), *(_group_query(group) for group in groups)]
+    lines = []
+    for query in queries:
+        lines += [{}, {"size": 0, "track_total_hits": 1, "terminate_after": 1,
+                       "query": Q("bool", filter=[query]).to_dict()}]
+    return lines

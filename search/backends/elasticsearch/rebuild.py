@@ -82,7 +82,7 @@ class AtomicRebuild:
         stored, failures = 0, []
         # A rebuild's 1,000-document requests may take seconds on a busy node: a search's short
         # timeout would abort the whole load (and retrying a timed-out bulk only adds load).
-        timeout = self.backend._request_timeout or getattr(settings, "ELASTICSEARCH_TIMEOUT", 5.0)
+        timeout = self.backend._request_timeout or settings.ELASTICSEARCH_TIMEOUT
         client = self.backend.client.options(request_timeout=max(timeout, REBUILD_TIMEOUT_S))
         for ok, item in streaming_bulk(
             client, actions, chunk_size=len(actions), raise_on_error=False, max_retries=3,

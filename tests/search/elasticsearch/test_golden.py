@@ -14,7 +14,7 @@ import pytest
 
 from search.backends.base import SearchQuery
 from search.backends.elasticsearch.mapping import index_actions, index_body
-from search.backends.elasticsearch.query import compile_search, compile_suggest
+from search.backends.elasticsearch.query import compile_search, compile_suggest, presence_lines
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
@@ -22,7 +22,7 @@ GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 GROUPS = [("华为", "huawei"), ("手机", "cellphon", "mobil", "phone", "smartphon", "移动电话")]
 
 FULL_QUERY = SearchQuery(
-    q="华为 手机", category=7, kind="second_hand", grade="A", min_price=Decimal("100"),
+    q="华为 手机", category=7, kind="second_hand", grade="A", condition="excellent", min_price=Decimal("100"),
     max_price=Decimal("4999.99"), city="广州市", certified=True, inspected=False, near=(23.13, 113.26),
     radius_km=15.5, sort="price_asc", page=3, page_size=20,
 )
@@ -32,7 +32,8 @@ DOCUMENTS = [
         "id": 101, "title": "华为P40 Pro 九成新", "description": "自用手机，搬家转让，可小刀",
         "title_tokens": "华为 p40 pro 九成新 华为p40", "body_tokens": "自用 手机 搬家 转让 可小刀 手机 phone",
         "identifiers": "华为p40", "category_tokens": "手机", "title_normalized": "华为p40 pro 九成新",
-        "category_ids": [7, 1], "category_name": "手机", "kind": "second_hand", "grade_code": "B",
+        "category_ids": [7, 1], "category_name": "手机", "kind": "second_hand", "grade_code": "B", "condition": "good",
+        "accessory": False,
         "price_fen": 150000, "city": "广州市", "district": "天河区", "location": (23.13, 113.32),
         "certified": False, "inspected": True, "published_at": datetime(2026, 5, 1, 8, 30, tzinfo=UTC),
         "state": "active", "suggest": ["华为P40 Pro 九成新", "手机", "Phones", "电子产品", "Electronics"],
@@ -58,6 +59,10 @@ def bodies() -> dict[str, object]:
         "es_search_typo_retry.json": compile_search(
             SearchQuery(q="thinkpda 笔记本"), [("thinkpda",), ("笔记本", "laptop")], typo_terms=["thinkpda", None],
         ),
+        "es_search_relaxed.json": compile_search(
+            SearchQuery(q="佳能 单反"), [("canon", "佳能"), ("dslr", "单反", "单反相机", "相机")], relaxed=((1,), 1),
+        ),
+        "es_presence.json": presence_lines([("canon", "佳能"), ("dslr", "单反", "单反相机")]),
         "es_search_filters_only.json": compile_search(SearchQuery(kind="refurbished", sort="newest"), []),
         "es_search_distance.json": compile_search(
             SearchQuery(near=(22.82, 108.32), radius_km=5, sort="distance"), [],
@@ -95,8 +100,8 @@ def test_every_filter_of_the_full_query_is_in_the_body():
     body, facets = bodies["hits"], bodies["facets"]
     post_filters = json.dumps(body["post_filter"], ensure_ascii=False)
     query = json.dumps(body["query"], ensure_ascii=False)
-    for expected in ('"category_ids": 7', '"kind": "second_hand"', '"grade_code": "A"', '"city": "广州市"',
-                     '"gte": 10000', '"lte": 499999'):
+    for expected in ('"category_ids": 7', '"kind": "second_hand"', '"grade_code": "A"', '"condition": "excellent"',
+                     '"city": "广州市"', '"gte": 10000', '"lte": 499999'):
         assert expected in post_filters
     for expected in ('"certified": true', '"inspected": false', '"geo_distance"', '"15.5km"'):
         assert expected in query
@@ -106,7 +111,7 @@ def test_every_filter_of_the_full_query_is_in_the_body():
     # The facet counts: the same matching documents, before the facet filters, cacheable (size 0).
     assert facets["size"] == 0
     assert json.dumps(facets["query"], ensure_ascii=False).count('"geo_distance"') == 1
-    assert set(facets["aggs"]) == {"category", "kind", "grade", "city", "price"}
+    assert set(facets["aggs"]) == {"category", "kind", "grade", "condition", "city", "price"}
     # Each facet ignores its own filter: the kind facet is not restricted by kind.
     assert "second_hand" not in json.dumps(facets["aggs"]["kind"]["filter"])
     assert "second_hand" in json.dumps(facets["aggs"]["city"]["filter"])
