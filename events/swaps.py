@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from events import audit, matching
 from events.books import credits_for, record_book
@@ -249,7 +250,8 @@ def decline_ring(ring, *, actor, reason="") -> SwapRing:
     audit.record(organization_id=ring.event.organization_id, event_id=ring.event_id, actor=actor, subject="ring",
                  subject_id=ring.pk, action="dissolve", from_state=RingStatus.PROPOSED, to_state=RingStatus.DISSOLVED,
                  reason=ring.dissolved_reason)
-    context = notification_context(ring.event, reason=_("A member of your swap ring declined it."))
+    # Lazy: each member reads the reason in their own language.
+    context = notification_context(ring.event, reason=gettext_lazy("A member of your swap ring declined it."))
     for link in links:
         if link.giver_id != actor.pk:
             notify(link.giver, "swap_ring_dissolved", context)

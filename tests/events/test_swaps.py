@@ -3,9 +3,15 @@ import csv
 import io
 
 import pytest
+from django.utils import translation
 
+from accounts.models import User
 from events import books, swaps
-from events.models import OfferStatus, SwapRing, WantStatus
+from events.models import (
+    OfferStatus,
+    SwapRing,
+    WantStatus,
+)
 from notifications.models import Notification
 from tests.events.factories import CornerFactory, SchoolFactory, share_day, student, teacher
 from tests.factories import UserFactory
@@ -180,3 +186,17 @@ def test_rings_are_written_only_while_the_day_is_open(client_for, school, school
     finished = share_day(school, state="finished")
     assert_error_shape(client_for(school_admin).post(f"/api/v1/events/{finished.pk}/swap/matching", {}, format="json"),
                        409, "event_closed")
+
+
+def test_a_dissolved_ring_is_explained_to_each_member_in_their_language(client_for, school, school_admin, day):
+    a, b, c = triangle(client_for, school, day)
+    User.objects.filter(pk=a.pk).update(language="en")
+    User.objects.filter(pk=c.pk).update(language="zh-hans")
+    swaps.run_matching(day, actor=school_admin)
+    ring = SwapRing.objects.get(event=day)
+    with translation.override("zh-hans"):  # the decliner reads Chinese
+        swaps.decline_ring(ring, actor=b)
+    told = Notification.objects.filter(kind="swap_ring_dissolved")
+    assert "A member of your swap ring declined it." in told.get(recipient=a).body
+    assert "你所在交换环的一名成员拒绝了交换。" in told.get(recipient=c).body
+    assert not told.filter(recipient=b).exists()
