@@ -38,12 +38,16 @@ from notifications.services import notify
 OPEN_STATES = (EventState.PUBLISHED, EventState.ONGOING)
 
 
+def _require_open(event) -> None:
+    if event.state not in OPEN_STATES:
+        raise Conflict(_("This share day is not open for swaps."), code="event_closed")
+
+
 def _require_share_day(event, actor) -> None:
     if event.kind != EventKind.BOOK_SWAP:
         raise DomainError(_("Books are swapped at book share days only."), code="not_a_share_day")
     require_campus_member(actor, event.organization)
-    if event.state not in OPEN_STATES:
-        raise Conflict(_("This share day is not open for swaps."), code="event_closed")
+    _require_open(event)
 
 
 @transaction.atomic
@@ -207,6 +211,7 @@ def confirm_ring(ring, *, actor) -> SwapRing:
     link = SwapRingLink.objects.filter(ring=ring, giver=actor).first()
     if link is None:
         raise NotAllowed(_("You are not part of this swap ring."))
+    _require_open(ring.event)
     if ring.status != RingStatus.PROPOSED:
         raise Conflict(_("This swap ring is already %(status)s.") % {"status": RingStatus(ring.status).label},
                        code="ring_closed")
@@ -237,6 +242,7 @@ def decline_ring(ring, *, actor, reason="") -> SwapRing:
     ring = _lock_ring(ring)
     if not SwapRingLink.objects.filter(ring=ring, giver=actor).exists():
         raise NotAllowed(_("You are not part of this swap ring."))
+    _require_open(ring.event)
     if ring.status != RingStatus.PROPOSED:
         raise Conflict(_("This swap ring is already %(status)s.") % {"status": RingStatus(ring.status).label},
                        code="ring_closed")

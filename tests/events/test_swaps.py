@@ -8,6 +8,8 @@ from django.utils import translation
 from accounts.models import User
 from events import books, swaps
 from events.models import (
+    Event,
+    EventState,
     OfferStatus,
     SwapRing,
     WantStatus,
@@ -186,6 +188,20 @@ def test_rings_are_written_only_while_the_day_is_open(client_for, school, school
     finished = share_day(school, state="finished")
     assert_error_shape(client_for(school_admin).post(f"/api/v1/events/{finished.pk}/swap/matching", {}, format="json"),
                        409, "event_closed")
+
+
+@pytest.mark.parametrize("state", [EventState.FINISHED, EventState.CANCELLED])
+def test_rings_are_answered_only_while_the_day_is_open(client_for, school, school_admin, day, state):
+    a, b, c = triangle(client_for, school, day)
+    swaps.run_matching(day, actor=school_admin)
+    ring = SwapRing.objects.get(event=day)
+    path = f"/api/v1/events/{day.pk}/swap/rings/{ring.pk}"
+    assert client_for(a).post(f"{path}/confirm").status_code == 200
+    Event.objects.filter(pk=day.pk).update(state=state)
+    assert_error_shape(client_for(b).post(f"{path}/confirm"), 409, "event_closed")
+    assert_error_shape(client_for(b).post(f"{path}/decline", {}, format="json"), 409, "event_closed")
+    ring.refresh_from_db()
+    assert ring.status == "proposed" and ring.links.filter(confirmed_at__isnull=False).count() == 1
 
 
 def test_a_dissolved_ring_is_explained_to_each_member_in_their_language(client_for, school, school_admin, day):
