@@ -6,12 +6,14 @@ import pytest
 from django.utils import translation
 
 from accounts.models import User
-from events import books, swaps
+from events import books, matching, swaps
 from events.models import (
     Event,
     EventState,
     OfferStatus,
+    SwapOffer,
     SwapRing,
+    SwapWant,
     WantStatus,
 )
 from notifications.models import Notification
@@ -188,6 +190,55 @@ def test_rings_are_written_only_while_the_day_is_open(client_for, school, school
     finished = share_day(school, state="finished")
     assert_error_shape(client_for(school_admin).post(f"/api/v1/events/{finished.pk}/swap/matching", {}, format="json"),
                        409, "event_closed")
+
+
+def test_a_book_and_wish_withdrawn_while_the_matching_runs_are_not_put_in_a_ring(school, school_admin, day,
+                                                                                   monkeypatch):
+    a, b = student(school), student(school)
+    mine = swaps.add_offer(day, actor=a, isbn=MATH, title="高等数学")
+    swaps.add_offer(day, actor=b, isbn=LINEAR, title="线性代数")
+    swaps.add_want(day, actor=b, isbn=MATH)
+    wish = swaps.add_want(day, actor=a, isbn=LINEAR)
+    real_solve = matching.solve
+
+    def solve_then_withdraw(*args, **kwargs):
+        found = real_solve(*args, **kwargs)
+        # What a write that skipped the share day's lock would leave while the solver runs.
+        SwapOffer.objects.filter(pk=mine.pk).update(status=OfferStatus.WITHDRAWN)
+        SwapWant.objects.filter(pk=wish.pk).update(status=WantStatus.WITHDRAWN)
+        return found
+
+    monkeypatch.setattr(matching, "solve", solve_then_withdraw)
+    run = swaps.run_matching(day, actor=school_admin, max_ring_size=2)
+    assert (run.rings_proposed, run.books_moved) == (0, 0)
+    assert not SwapRing.objects.filter(event=day).exists()
+    statuses = dict(day.swap_offers.values_list("member_id", "status"))
+    assert statuses == {a.pk: OfferStatus.WITHDRAWN, b.pk: OfferStatus.OPEN}
+    assert SwapWant.objects.get(pk=wish.pk).status == WantStatus.WITHDRAWN
+
+
+@pytest.mark.parametrize("gone", ["offer", "want"])
+def test_a_ring_whose_book_or_wish_is_no_longer_there_is_not_fixed(client_for, school, school_admin, day, gone):
+    a, b, c = triangle(client_for, school, day)
+    swaps.run_matching(day, actor=school_admin)
+    ring = SwapRing.objects.get(event=day)
+    path = f"/api/v1/events/{day.pk}/swap/rings/{ring.pk}"
+    assert client_for(a).post(f"{path}/confirm").status_code == 200
+    assert client_for(b).post(f"{path}/confirm").status_code == 200
+    # A ring proposed before withdrawals waited for the matching: c's book or wish is gone since.
+    if gone == "offer":
+        day.swap_offers.filter(member=c).update(status=OfferStatus.WITHDRAWN)
+    else:
+        day.swap_wants.filter(member=c).update(status=WantStatus.WITHDRAWN)
+    assert_error_shape(client_for(c).post(f"{path}/confirm"), 409, "ring_out_of_date")
+    ring.refresh_from_db()
+    assert ring.status == "proposed"
+    assert not day.swap_offers.filter(status=OfferStatus.EXCHANGED).exists()
+    assert not day.swap_wants.filter(status=WantStatus.FULFILLED).exists()
+    # Declining still dissolves it, and the withdrawal stays.
+    assert client_for(c).post(f"{path}/decline", {}, format="json").json()["status"] == "dissolved"
+    expected = OfferStatus.WITHDRAWN if gone == "offer" else OfferStatus.OPEN
+    assert day.swap_offers.get(member=c).status == expected
 
 
 @pytest.mark.parametrize("state", [EventState.FINISHED, EventState.CANCELLED])
