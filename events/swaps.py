@@ -14,7 +14,7 @@ listed or withdrawn while the solver runs waits for the run, then sees its rings
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,9 +88,14 @@ def add_want(event, *, actor, isbn, **description) -> SwapWant:
     event = lock_event(event)  # two submissions of one wish at once: the second sees the first
     _require_share_day(event, actor)
     record = record_book(isbn=isbn, actor=actor, **description)
+    already = Conflict(_("This book is already on your list."), code="already_wanted")
     if SwapWant.objects.filter(event=event, member=actor, record=record, status=WantStatus.OPEN).exists():
-        raise Conflict(_("This book is already on your list."), code="already_wanted")
-    want = SwapWant.objects.create(event=event, member=actor, record=record)
+        raise already
+    try:
+        with transaction.atomic():
+            want = SwapWant.objects.create(event=event, member=actor, record=record)
+    except IntegrityError:  # one_open_want_per_book, should a write ever skip the lock
+        raise already from None
     audit.record(organization_id=event.organization_id, event_id=event.pk, actor=actor, subject="want",
                  subject_id=want.pk, action="create", to_state=WantStatus.OPEN)
     return want

@@ -3,12 +3,14 @@ import csv
 import io
 
 import pytest
+from django.db.models.query import QuerySet
 from django.utils import translation
 
 from accounts.models import User
 from events import books, matching, swaps
 from events.models import (
     Event,
+    EventAuditRecord,
     EventState,
     OfferStatus,
     SwapOffer,
@@ -239,6 +241,23 @@ def test_a_ring_whose_book_or_wish_is_no_longer_there_is_not_fixed(client_for, s
     assert client_for(c).post(f"{path}/decline", {}, format="json").json()["status"] == "dissolved"
     expected = OfferStatus.WITHDRAWN if gone == "offer" else OfferStatus.OPEN
     assert day.swap_offers.get(member=c).status == expected
+
+
+def test_a_wish_submitted_twice_is_409_even_when_both_passed_the_check(client_for, school, day, monkeypatch):
+    a = student(school)
+    url = f"/api/v1/events/{day.pk}/swap/wants"
+    assert client_for(a).post(url, {"isbn": MATH, "title": "高等数学"}, format="json").status_code == 201
+    real_exists = QuerySet.exists
+
+    def stale_exists(queryset):
+        # The second of two simultaneous requests checked before the first one's wish was committed.
+        return False if queryset.model is SwapWant else real_exists(queryset)
+
+    monkeypatch.setattr(QuerySet, "exists", stale_exists)
+    assert_error_shape(client_for(a).post(url, {"isbn": MATH, "title": "高等数学"}, format="json"), 409,
+                       "already_wanted")
+    assert day.swap_wants.filter(member=a).count() == 1
+    assert EventAuditRecord.objects.filter(event=day, subject="want", action="create").count() == 1
 
 
 @pytest.mark.parametrize("state", [EventState.FINISHED, EventState.CANCELLED])
