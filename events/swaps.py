@@ -6,14 +6,19 @@ organizer runs the matching (events.matching) over the open offers and wants of 
 already in a proposed ring; each ring found is proposed to its members, who each confirm; once
 all have confirmed the ring is fixed (their offers are exchanged, their wants fulfilled); if one
 declines, the ring is dissolved and its books go back to the pool.
+
+Every change to a share day's offers, wants and rings takes the share day's lock first (the row of
+the event), the lock a matching run holds from reading the pool to proposing its rings: a book
+listed or withdrawn while the solver runs waits for the run, then sees its rings.
 """
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from events import audit, matching
 from events.books import credits_for, record_book
@@ -37,16 +42,21 @@ from notifications.services import notify
 OPEN_STATES = (EventState.PUBLISHED, EventState.ONGOING)
 
 
-def _require_share_day(event, actor) -> None:
-    if event.kind != EventKind.BOOK_SWAP:
-        raise DomainError(_("Books are swapped at book share days only."), code="not_a_share_day")
-    require_campus_member(actor, event.organization)
+def _require_open(event) -> None:
     if event.state not in OPEN_STATES:
         raise Conflict(_("This share day is not open for swaps."), code="event_closed")
 
 
+def _require_share_day(event, actor) -> None:
+    if event.kind != EventKind.BOOK_SWAP:
+        raise DomainError(_("Books are swapped at book share days only."), code="not_a_share_day")
+    require_campus_member(actor, event.organization)
+    _require_open(event)
+
+
 @transaction.atomic
 def add_offer(event, *, actor, isbn, grade="", **description) -> SwapOffer:
+    event = lock_event(event)
     _require_share_day(event, actor)
     if grade:
         credits_for(grade)  # the same grades as the corners take
@@ -59,6 +69,7 @@ def add_offer(event, *, actor, isbn, grade="", **description) -> SwapOffer:
 
 @transaction.atomic
 def withdraw_offer(offer, *, actor) -> SwapOffer:
+    lock_event(offer.event)  # waits for a matching run that may be putting this book in a ring
     offer = SwapOffer.objects.select_for_update().get(pk=offer.pk)
     if offer.member_id != actor.pk:
         raise NotAllowed(_("Only the student who offered this book may withdraw it."))
@@ -74,11 +85,17 @@ def withdraw_offer(offer, *, actor) -> SwapOffer:
 
 @transaction.atomic
 def add_want(event, *, actor, isbn, **description) -> SwapWant:
+    event = lock_event(event)  # two submissions of one wish at once: the second sees the first
     _require_share_day(event, actor)
     record = record_book(isbn=isbn, actor=actor, **description)
+    already = Conflict(_("This book is already on your list."), code="already_wanted")
     if SwapWant.objects.filter(event=event, member=actor, record=record, status=WantStatus.OPEN).exists():
-        raise Conflict(_("This book is already on your list."), code="already_wanted")
-    want = SwapWant.objects.create(event=event, member=actor, record=record)
+        raise already
+    try:
+        with transaction.atomic():
+            want = SwapWant.objects.create(event=event, member=actor, record=record)
+    except IntegrityError:  # one_open_want_per_book, should a write ever skip the lock
+        raise already from None
     audit.record(organization_id=event.organization_id, event_id=event.pk, actor=actor, subject="want",
                  subject_id=want.pk, action="create", to_state=WantStatus.OPEN)
     return want
@@ -86,6 +103,7 @@ def add_want(event, *, actor, isbn, **description) -> SwapWant:
 
 @transaction.atomic
 def withdraw_want(want, *, actor) -> SwapWant:
+    lock_event(want.event)  # waits for a matching run that may be putting this wish in a ring
     want = SwapWant.objects.select_for_update().get(pk=want.pk)
     if want.member_id != actor.pk:
         raise NotAllowed(_("Only the student who wants this book may take it off the list."))
@@ -128,6 +146,19 @@ def mutual_pairs(event, member) -> list[dict]:
     ]
 
 
+def _still_open(rings):
+    """The rings whose offers and wants are all still open, those rows locked until the run commits.
+    Whatever changes them takes the share day's lock first, so the pool the solver read is still
+    the pool; this is the guard that a ring never gives away a withdrawn book nor fulfils a
+    withdrawn wish."""
+    arcs = [arc for ring in rings for arc in ring]
+    offers = set(SwapOffer.objects.select_for_update().filter(pk__in=[arc.offer for arc in arcs], status=OfferStatus.OPEN)
+                 .values_list("pk", flat=True))
+    wants = set(SwapWant.objects.select_for_update().filter(pk__in=[arc.want for arc in arcs], status=WantStatus.OPEN)
+                .values_list("pk", flat=True))
+    return [ring for ring in rings if all(arc.offer in offers and arc.want in wants for arc in ring)]
+
+
 def _ring_context(ring, link, received):
     return notification_context(ring.event, gives=link.offer.record.title, receives=received.offer.record.title,
                                 size=ring.size)
@@ -156,21 +187,24 @@ def run_matching(event, *, actor, max_ring_size=4) -> SwapMatchingRun:
     if max_ring_size > 2:
         remaining = max(0.5, budget - (time.perf_counter() - started))
         found = matching.solve(arcs, max_size=max_ring_size, time_limit=remaining, start=pairs_only)
+    proposed = _still_open(found.rings)
     run = SwapMatchingRun.objects.create(
         event=event, actor=actor, max_ring_size=max_ring_size,
         participants=len({member for _id, member, _isbn in offers} | {member for _id, member, _isbn in wants}),
-        books_moved=found.books_moved, books_moved_pairs_only=pairs_only.books_moved,
+        books_moved=sum(len(ring) for ring in proposed), books_moved_pairs_only=pairs_only.books_moved,
         books_bound=found.bound if found.cycles_considered else 0,
-        rings_proposed=len(found.rings), solver_status=found.status,
+        rings_proposed=len(proposed), solver_status=found.status,
         wall_ms=int((time.perf_counter() - started) * 1000),
     )
-    rings = SwapRing.objects.bulk_create([SwapRing(event=event, run=run, size=len(ring)) for ring in found.rings])
+    rings = SwapRing.objects.bulk_create([SwapRing(event=event, run=run, size=len(ring)) for ring in proposed])
     SwapRingLink.objects.bulk_create([
         SwapRingLink(ring=ring, position=position, giver_id=arc.giver, receiver_id=arc.receiver, offer_id=arc.offer,
                      want_id=arc.want)
-        for ring, arcs_of_ring in zip(rings, found.rings, strict=True) for position, arc in enumerate(arcs_of_ring)
+        for ring, arcs_of_ring in zip(rings, proposed, strict=True) for position, arc in enumerate(arcs_of_ring)
     ], batch_size=1000)
-    SwapOffer.objects.filter(pk__in=[arc.offer for ring in found.rings for arc in ring]).update(status=OfferStatus.IN_RING)
+    ringed = [arc.offer for ring in proposed for arc in ring]
+    # Only open offers go into rings (all of them are: _still_open locked them open).
+    SwapOffer.objects.filter(pk__in=ringed, status=OfferStatus.OPEN).update(status=OfferStatus.IN_RING)
     audit.record(organization_id=event.organization_id, event_id=event.pk, actor=actor, subject="matching",
                  subject_id=run.pk, action="run",
                  detail={"books_moved": run.books_moved, "pairs_only": run.books_moved_pairs_only,
@@ -196,7 +230,21 @@ def notify_proposals(run_id) -> int:
 
 
 def _lock_ring(ring) -> SwapRing:
+    """The share day's lock (as everything that changes its offers, wants and rings), then the ring's."""
+    lock_event(ring.event)
     return SwapRing.objects.select_for_update(of=("self",)).select_related("event__organization").get(pk=ring.pk)
+
+
+def _require_books_still_there(ring) -> None:
+    """Each giver's book still waits in the ring and each receiver still wants theirs."""
+    links = list(SwapRingLink.objects.filter(ring=ring).values_list("offer_id", "want_id"))
+    offers = SwapOffer.objects.select_for_update().filter(pk__in=[offer for offer, _want in links],
+                                                          status=OfferStatus.IN_RING).values_list("pk", flat=True)
+    wants = SwapWant.objects.select_for_update().filter(pk__in=[want for _offer, want in links],
+                                                        status=WantStatus.OPEN).values_list("pk", flat=True)
+    if len(offers) != len(links) or len(wants) != len(links):
+        raise Conflict(_("A book or a wish of this swap ring was withdrawn: the ring cannot be fixed; decline it "
+                         "so that the books go back to the pool."), code="ring_out_of_date")
 
 
 @transaction.atomic
@@ -206,11 +254,13 @@ def confirm_ring(ring, *, actor) -> SwapRing:
     link = SwapRingLink.objects.filter(ring=ring, giver=actor).first()
     if link is None:
         raise NotAllowed(_("You are not part of this swap ring."))
+    _require_open(ring.event)
     if ring.status != RingStatus.PROPOSED:
         raise Conflict(_("This swap ring is already %(status)s.") % {"status": RingStatus(ring.status).label},
                        code="ring_closed")
     if link.confirmed_at is not None:
         raise Conflict(_("You have already confirmed this swap ring."), code="already_confirmed")
+    _require_books_still_there(ring)
     now = timezone.now()
     link.confirmed_at = now
     link.save(update_fields=["confirmed_at"])
@@ -221,8 +271,10 @@ def confirm_ring(ring, *, actor) -> SwapRing:
     ring.status, ring.status_changed_at = RingStatus.FIXED, now
     ring.save(update_fields=["status", "status_changed_at"])
     links = list(SwapRingLink.objects.filter(ring=ring).select_related("giver", "offer__record").order_by("position"))
-    SwapOffer.objects.filter(pk__in=[item.offer_id for item in links]).update(status=OfferStatus.EXCHANGED)
-    SwapWant.objects.filter(pk__in=[item.want_id for item in links]).update(status=WantStatus.FULFILLED)
+    SwapOffer.objects.filter(pk__in=[item.offer_id for item in links], status=OfferStatus.IN_RING).update(
+        status=OfferStatus.EXCHANGED)
+    SwapWant.objects.filter(pk__in=[item.want_id for item in links], status=WantStatus.OPEN).update(
+        status=WantStatus.FULFILLED)
     audit.record(organization_id=ring.event.organization_id, event_id=ring.event_id, actor=actor, subject="ring",
                  subject_id=ring.pk, action="fix", from_state=RingStatus.PROPOSED, to_state=RingStatus.FIXED)
     for index, item in enumerate(links):
@@ -236,6 +288,7 @@ def decline_ring(ring, *, actor, reason="") -> SwapRing:
     ring = _lock_ring(ring)
     if not SwapRingLink.objects.filter(ring=ring, giver=actor).exists():
         raise NotAllowed(_("You are not part of this swap ring."))
+    _require_open(ring.event)
     if ring.status != RingStatus.PROPOSED:
         raise Conflict(_("This swap ring is already %(status)s.") % {"status": RingStatus(ring.status).label},
                        code="ring_closed")
@@ -249,7 +302,8 @@ def decline_ring(ring, *, actor, reason="") -> SwapRing:
     audit.record(organization_id=ring.event.organization_id, event_id=ring.event_id, actor=actor, subject="ring",
                  subject_id=ring.pk, action="dissolve", from_state=RingStatus.PROPOSED, to_state=RingStatus.DISSOLVED,
                  reason=ring.dissolved_reason)
-    context = notification_context(ring.event, reason=_("A member of your swap ring declined it."))
+    # Lazy: each member reads the reason in their own language.
+    context = notification_context(ring.event, reason=gettext_lazy("A member of your swap ring declined it."))
     for link in links:
         if link.giver_id != actor.pk:
             notify(link.giver, "swap_ring_dissolved", context)

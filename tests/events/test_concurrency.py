@@ -1,14 +1,16 @@
 """Requests that meet on one row, run at once on PostgreSQL: the locks and constraints keep every
 stall held once, every promotion made, every pass checked in once and every balance >= 0."""
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 from django.db.models import Sum
 from django.utils import timezone
+from rest_framework.test import APIClient
 
-from events import attendance, bookings, books, swaps
+from events import attendance, bookings, books, matching, swaps
 from events.models import (
     BookingMode,
     BookingStatus,
@@ -17,9 +19,13 @@ from events.models import (
     Event,
     EventAuditRecord,
     EventPass,
+    OfferStatus,
     RingStatus,
     Rsvp,
     StallBooking,
+    SwapRing,
+    SwapWant,
+    WantStatus,
 )
 from marketplace.errors import Conflict
 from tests.events.factories import (
@@ -213,3 +219,79 @@ def test_everyone_in_a_ring_confirming_at_once_fixes_it_once():
     ring.refresh_from_db()
     assert ring.status == RingStatus.FIXED
     assert EventAuditRecord.objects.filter(subject="ring", subject_id=ring.pk, action="fix").count() == 1
+
+
+@pytest.mark.parametrize("withdrawn", ["offer", "want"])
+def test_a_withdrawal_while_the_matching_runs_waits_for_the_run_and_sees_the_ring(monkeypatch, withdrawn):
+    school = SchoolFactory()
+    organizer = student(school)
+    from accounts.models import Membership, Role
+
+    Membership.objects.filter(user=organizer).update(role=Role.ADMIN)
+    event = share_day(school)
+    a, b = student(school), student(school)
+    offer = swaps.add_offer(event, actor=a, isbn="9787040396638", title="高等数学")
+    swaps.add_offer(event, actor=b, isbn="9787040396621", title="线性代数")
+    swaps.add_want(event, actor=b, isbn="9787040396638")
+    wish = swaps.add_want(event, actor=a, isbn="9787040396621")
+    solving, real_solve = threading.Event(), matching.solve
+
+    def slow_solve(*args, **kwargs):
+        solving.set()
+        time.sleep(1.5)  # a real solver may take EVENTS_SWAP_SOLVER_SECONDS
+        return real_solve(*args, **kwargs)
+
+    monkeypatch.setattr(matching, "solve", slow_solve)
+    runs = []
+
+    def withdraw():
+        assert solving.wait(timeout=30)
+        if withdrawn == "offer":
+            swaps.withdraw_offer(offer, actor=a)
+        else:
+            swaps.withdraw_want(wish, actor=a)
+
+    errors = run_together(lambda: runs.append(swaps.run_matching(event, actor=organizer, max_ring_size=2)), withdraw,
+                          timeout=60)
+    # The withdrawal waited for the run: the pair is proposed and the withdrawal is refused, as
+    # for any book in a proposed ring (the member declines the ring first).
+    assert [(type(error), getattr(error, "code", str(error))) for error in errors] == [
+        (Conflict, "offer_not_open" if withdrawn == "offer" else "want_in_ring")]
+    assert runs[0].rings_proposed == 1
+    offer.refresh_from_db()
+    wish.refresh_from_db()
+    assert (offer.status, wish.status) == (OfferStatus.IN_RING, WantStatus.OPEN)
+    ring = SwapRing.objects.get(event=event)
+    swaps.decline_ring(ring, actor=a)
+    if withdrawn == "offer":
+        assert swaps.withdraw_offer(offer, actor=a).status == OfferStatus.WITHDRAWN
+    else:
+        assert swaps.withdraw_want(wish, actor=a).status == WantStatus.WITHDRAWN
+
+
+def test_one_wish_posted_twice_at_once_is_made_once_and_the_other_post_is_409(monkeypatch):
+    school = SchoolFactory()
+    event = share_day(school)
+    wisher = student(school)
+    books.record_book(isbn="9787040396638", actor=wisher, title="高等数学")
+    real_record_book = swaps.record_book
+
+    def slow_record_book(**arguments):
+        record = real_record_book(**arguments)
+        time.sleep(0.5)  # both requests are past the book's record before either looks for the wish
+        return record
+
+    monkeypatch.setattr(swaps, "record_book", slow_record_book)
+
+    def post(_attempt):
+        client = APIClient()
+        client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_authenticate(wisher)
+        response = client.post(f"/api/v1/events/{event.pk}/swap/wants", {"isbn": "9787040396638", "title": "高等数学"},
+                               format="json")
+        return response.status_code, response.json().get("type")
+
+    results, errors = race(post, [1, 2])
+    assert not errors
+    assert sorted(results) == [(201, None), (409, "already_wanted")]
+    assert SwapWant.objects.filter(event=event, member=wisher).count() == 1

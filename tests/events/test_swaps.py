@@ -3,9 +3,21 @@ import csv
 import io
 
 import pytest
+from django.db.models.query import QuerySet
+from django.utils import translation
 
-from events import books, swaps
-from events.models import OfferStatus, SwapRing, WantStatus
+from accounts.models import User
+from events import books, matching, swaps
+from events.models import (
+    Event,
+    EventAuditRecord,
+    EventState,
+    OfferStatus,
+    SwapOffer,
+    SwapRing,
+    SwapWant,
+    WantStatus,
+)
 from notifications.models import Notification
 from tests.events.factories import CornerFactory, SchoolFactory, share_day, student, teacher
 from tests.factories import UserFactory
@@ -180,3 +192,97 @@ def test_rings_are_written_only_while_the_day_is_open(client_for, school, school
     finished = share_day(school, state="finished")
     assert_error_shape(client_for(school_admin).post(f"/api/v1/events/{finished.pk}/swap/matching", {}, format="json"),
                        409, "event_closed")
+
+
+def test_a_book_and_wish_withdrawn_while_the_matching_runs_are_not_put_in_a_ring(school, school_admin, day,
+                                                                                   monkeypatch):
+    a, b = student(school), student(school)
+    mine = swaps.add_offer(day, actor=a, isbn=MATH, title="高等数学")
+    swaps.add_offer(day, actor=b, isbn=LINEAR, title="线性代数")
+    swaps.add_want(day, actor=b, isbn=MATH)
+    wish = swaps.add_want(day, actor=a, isbn=LINEAR)
+    real_solve = matching.solve
+
+    def solve_then_withdraw(*args, **kwargs):
+        found = real_solve(*args, **kwargs)
+        # What a write that skipped the share day's lock would leave while the solver runs.
+        SwapOffer.objects.filter(pk=mine.pk).update(status=OfferStatus.WITHDRAWN)
+        SwapWant.objects.filter(pk=wish.pk).update(status=WantStatus.WITHDRAWN)
+        return found
+
+    monkeypatch.setattr(matching, "solve", solve_then_withdraw)
+    run = swaps.run_matching(day, actor=school_admin, max_ring_size=2)
+    assert (run.rings_proposed, run.books_moved) == (0, 0)
+    assert not SwapRing.objects.filter(event=day).exists()
+    statuses = dict(day.swap_offers.values_list("member_id", "status"))
+    assert statuses == {a.pk: OfferStatus.WITHDRAWN, b.pk: OfferStatus.OPEN}
+    assert SwapWant.objects.get(pk=wish.pk).status == WantStatus.WITHDRAWN
+
+
+@pytest.mark.parametrize("gone", ["offer", "want"])
+def test_a_ring_whose_book_or_wish_is_no_longer_there_is_not_fixed(client_for, school, school_admin, day, gone):
+    a, b, c = triangle(client_for, school, day)
+    swaps.run_matching(day, actor=school_admin)
+    ring = SwapRing.objects.get(event=day)
+    path = f"/api/v1/events/{day.pk}/swap/rings/{ring.pk}"
+    assert client_for(a).post(f"{path}/confirm").status_code == 200
+    assert client_for(b).post(f"{path}/confirm").status_code == 200
+    # A ring proposed before withdrawals waited for the matching: c's book or wish is gone since.
+    if gone == "offer":
+        day.swap_offers.filter(member=c).update(status=OfferStatus.WITHDRAWN)
+    else:
+        day.swap_wants.filter(member=c).update(status=WantStatus.WITHDRAWN)
+    assert_error_shape(client_for(c).post(f"{path}/confirm"), 409, "ring_out_of_date")
+    ring.refresh_from_db()
+    assert ring.status == "proposed"
+    assert not day.swap_offers.filter(status=OfferStatus.EXCHANGED).exists()
+    assert not day.swap_wants.filter(status=WantStatus.FULFILLED).exists()
+    # Declining still dissolves it, and the withdrawal stays.
+    assert client_for(c).post(f"{path}/decline", {}, format="json").json()["status"] == "dissolved"
+    expected = OfferStatus.WITHDRAWN if gone == "offer" else OfferStatus.OPEN
+    assert day.swap_offers.get(member=c).status == expected
+
+
+def test_a_wish_submitted_twice_is_409_even_when_both_passed_the_check(client_for, school, day, monkeypatch):
+    a = student(school)
+    url = f"/api/v1/events/{day.pk}/swap/wants"
+    assert client_for(a).post(url, {"isbn": MATH, "title": "高等数学"}, format="json").status_code == 201
+    real_exists = QuerySet.exists
+
+    def stale_exists(queryset):
+        # The second of two simultaneous requests checked before the first one's wish was committed.
+        return False if queryset.model is SwapWant else real_exists(queryset)
+
+    monkeypatch.setattr(QuerySet, "exists", stale_exists)
+    assert_error_shape(client_for(a).post(url, {"isbn": MATH, "title": "高等数学"}, format="json"), 409,
+                       "already_wanted")
+    assert day.swap_wants.filter(member=a).count() == 1
+    assert EventAuditRecord.objects.filter(event=day, subject="want", action="create").count() == 1
+
+
+@pytest.mark.parametrize("state", [EventState.FINISHED, EventState.CANCELLED])
+def test_rings_are_answered_only_while_the_day_is_open(client_for, school, school_admin, day, state):
+    a, b, c = triangle(client_for, school, day)
+    swaps.run_matching(day, actor=school_admin)
+    ring = SwapRing.objects.get(event=day)
+    path = f"/api/v1/events/{day.pk}/swap/rings/{ring.pk}"
+    assert client_for(a).post(f"{path}/confirm").status_code == 200
+    Event.objects.filter(pk=day.pk).update(state=state)
+    assert_error_shape(client_for(b).post(f"{path}/confirm"), 409, "event_closed")
+    assert_error_shape(client_for(b).post(f"{path}/decline", {}, format="json"), 409, "event_closed")
+    ring.refresh_from_db()
+    assert ring.status == "proposed" and ring.links.filter(confirmed_at__isnull=False).count() == 1
+
+
+def test_a_dissolved_ring_is_explained_to_each_member_in_their_language(client_for, school, school_admin, day):
+    a, b, c = triangle(client_for, school, day)
+    User.objects.filter(pk=a.pk).update(language="en")
+    User.objects.filter(pk=c.pk).update(language="zh-hans")
+    swaps.run_matching(day, actor=school_admin)
+    ring = SwapRing.objects.get(event=day)
+    with translation.override("zh-hans"):  # the decliner reads Chinese
+        swaps.decline_ring(ring, actor=b)
+    told = Notification.objects.filter(kind="swap_ring_dissolved")
+    assert "A member of your swap ring declined it." in told.get(recipient=a).body
+    assert "你所在交换环的一名成员拒绝了交换。" in told.get(recipient=c).body
+    assert not told.filter(recipient=b).exists()
