@@ -267,9 +267,19 @@ def start_event(event, *, actor) -> Event:
 
 @transaction.atomic
 def finish_event(event, *, actor) -> Event:
-    """ongoing -> finished."""
+    """ongoing -> finished; swap rings still waiting for confirmations are dissolved."""
     _authorize(event, actor)
-    return _transition(lock_event(event), S.FINISHED, actor=actor)
+    event = _transition(lock_event(event), S.FINISHED, actor=actor)
+    _dissolve_proposed_rings(event, reason=_("The share day ended before everyone confirmed."))
+    return event
+
+
+def _dissolve_proposed_rings(event, *, reason) -> None:
+    # events.swaps builds on this module (lock_event), hence the import here.
+    from events import swaps
+
+    if event.kind == EventKind.BOOK_SWAP:
+        swaps.dissolve_proposed_rings(event, reason=reason)
 
 
 def registered_people(event):
@@ -292,6 +302,7 @@ def cancel_event(event, *, actor, reason) -> Event:
     event = lock_event(event)
     event.cancel_reason = reason
     event = _transition(event, S.CANCELLED, actor=actor, reason=reason, fields={"cancel_reason"})
+    _dissolve_proposed_rings(event, reason=reason)
     context = notification_context(event, reason=reason)
     for person in registered_people(event):
         notify(person, "event_cancelled", context)

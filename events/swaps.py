@@ -310,6 +310,23 @@ def decline_ring(ring, *, actor, reason="") -> SwapRing:
     return ring
 
 
+def dissolve_proposed_rings(event, *, reason) -> int:
+    """The share day is over (finished or cancelled; event locked): rings still waiting for
+    confirmations are dissolved and their books are open again, so nothing stays promised."""
+    rings = list(SwapRing.objects.select_for_update().filter(event=event, status=RingStatus.PROPOSED))
+    if not rings:
+        return 0
+    now = timezone.now()
+    SwapRing.objects.filter(pk__in=[ring.pk for ring in rings]).update(
+        status=RingStatus.DISSOLVED, status_changed_at=now, dissolved_reason=str(reason))
+    SwapOffer.objects.filter(ring_links__ring__in=rings, status=OfferStatus.IN_RING).update(status=OfferStatus.OPEN)
+    for ring in rings:
+        audit.record(organization_id=event.organization_id, event_id=event.pk, actor=None, subject="ring",
+                     subject_id=ring.pk, action="dissolve", from_state=RingStatus.PROPOSED,
+                     to_state=RingStatus.DISSOLVED, reason=str(reason))
+    return len(rings)
+
+
 def rings_of(event, user, *, everyone=False):
     """Rings of the share day: all of them for the organizer, the user's own otherwise."""
     rings = SwapRing.objects.filter(event=event)

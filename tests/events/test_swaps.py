@@ -286,3 +286,18 @@ def test_a_dissolved_ring_is_explained_to_each_member_in_their_language(client_f
     assert "A member of your swap ring declined it." in told.get(recipient=a).body
     assert "你所在交换环的一名成员拒绝了交换。" in told.get(recipient=c).body
     assert not told.filter(recipient=b).exists()
+
+
+@pytest.mark.parametrize("state, close", [(EventState.ONGOING, "finish"), (EventState.PUBLISHED, "cancel")])
+def test_when_the_day_closes_rings_still_waiting_are_dissolved_and_their_books_open(client_for, school, school_admin,
+                                                                                    state, close):
+    day = share_day(school, state=state)
+    triangle(client_for, school, day)
+    swaps.run_matching(day, actor=school_admin)
+    assert set(day.swap_offers.values_list("status", flat=True)) == {OfferStatus.IN_RING}
+    response = client_for(school_admin).post(f"/api/v1/events/{day.pk}/{close}", {"reason": "停电"}, format="json")
+    assert response.status_code == 200, response.content
+    ring = SwapRing.objects.get(event=day)
+    assert ring.status == "dissolved" and ring.dissolved_reason
+    assert set(day.swap_offers.values_list("status", flat=True)) == {OfferStatus.OPEN}
+    assert EventAuditRecord.objects.filter(event=day, subject="ring", action="dissolve").count() == 1
