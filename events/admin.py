@@ -19,28 +19,7 @@ from events.models import (
     SwapRingLink,
     SwapWant,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 class StallInline(ReadOnlyInline):
