@@ -229,15 +229,19 @@ def isbn_forms(candidate: str) -> list[str]:
     """Valid ISBN in any form -> [isbn13] or [isbn13, isbn10]; [] when the check digit fails.
 
     ISBN-13 must carry the 978 or 979 prefix; only a 978 one has an ISBN-10 form."""
-    code = candidate.lower().replace("-", "").replace(" ", "")
+    return list(_isbn_forms(candidate.lower().replace("-", "").replace(" ", "")))
+
+
+@lru_cache(maxsize=16384)  # a book's ISBN is read from its attributes and again from its body text
+def _isbn_forms(code: str) -> tuple[str, ...]:
     # python-stdnum would read nine digits as an ISBN-10 missing its leading zero: not here.
     if len(code) not in (10, 13) or not isbn.is_valid(code):
-        return []
+        return ()
     if len(code) == 10:
-        return [isbn.to_isbn13(code), code]
+        return (isbn.to_isbn13(code), code)
     if code.startswith("978"):
-        return [code, isbn.to_isbn10(code).lower()]
-    return [code]
+        return (code, isbn.to_isbn10(code).lower())
+    return (code,)
 
 
 def _identifiers(normalized: str, *, strip_codes: bool = False) -> tuple[list[str], str]:
@@ -290,12 +294,11 @@ def _last_word(brand: str) -> str:
 # --------------------------------------------------------------- segmentation --
 
 def _unique(tokens) -> list[str]:
-    seen, out = set(), []
-    for token in tokens:
-        if token and token not in seen:
-            seen.add(token)
-            out.append(token)
-    return out
+    """The non-empty tokens, each once, in order (dict keys keep order and dedupe in C)."""
+    out = dict.fromkeys(tokens)
+    out.pop("", None)
+    out.pop(None, None)
+    return list(out)
 
 
 def term_of(word: str) -> str | None:
