@@ -99,15 +99,14 @@ class Word:
     compound: bool = False  # a modifier and a head (钢琴凳): found by itself, not by its concept's words
     cue: bool = False  # a stopword kept only as a cue (for, with): never indexed
     variants: tuple[str, ...] = ()  # a compound with its head's other endings (钢琴凳子: 钢琴凳)
+    # Worked out once per word (words are cached and shared; every clause asks): an English word;
+    # English or a code (n20, 1k0), what an English cue reaches on from the word it names.
+    latin: bool = field(init=False, repr=False, compare=False)
+    ascii: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def latin(self) -> bool:
-        return bool(_LATIN.match(self.term))
-
-    @property
-    def ascii(self) -> bool:
-        """English or a code (n20, 1k0): what an English cue reaches on from the word it names."""
-        return bool(ALNUM_RE.match(self.term))
+    def __post_init__(self):
+        object.__setattr__(self, "latin", bool(_LATIN.match(self.term)))
+        object.__setattr__(self, "ascii", bool(ALNUM_RE.match(self.term)))
 
 
 @dataclass
@@ -119,6 +118,7 @@ class ListingText:
     concepts: list[str] = field(default_factory=list)  # what the title says the listing is, with the broader kinds
     identifiers: list[str] = field(default_factory=list)
     accessory: bool = False
+    title_normalized: str = ""  # search.text.normalize(title)
 
 
 # --------------------------------------------------------------------------------- words --
@@ -238,20 +238,20 @@ def block_words(block: str) -> tuple[Word, ...]:
 
 # ------------------------------------------------------------------------------- clauses --
 
-@dataclass
+@dataclass(slots=True)
 class _Chunk:
-    words: list[Word]
+    words: tuple[Word, ...]
     spaced: bool  # only spaces (or hyphens) between it and the chunk before
 
 
 def _chunks(clause: str) -> list[_Chunk]:
     chunks, end = [], 0
     for match in _CUT_PIECE.finditer(clause):
-        words = list(block_words(match.group()))
-        gap = clause[end:match.start()]
-        end = match.end()
+        start = match.start()
+        words = block_words(match.group())
         if words:
-            chunks.append(_Chunk(words, spaced=not gap.strip(" -")))
+            chunks.append(_Chunk(words, spaced=start == end or not clause[end:start].strip(" -")))
+        end = match.end()
     return chunks
 
 
@@ -297,6 +297,7 @@ _CUE_KINDS = (
     _cue_kind(NEGATION_BEFORE, NEGATION_AFTER, NEGATION_BEFORE_PAIRS, NEGATION_AFTER_PAIRS, NEGATED),
     _cue_kind(PASSING_BEFORE, PASSING_AFTER, frozenset(), frozenset(), PASSING),
 )
+_CUE_STARTS = frozenset().union(*(kind[-1] for kind in _CUE_KINDS))
 
 
 def _roles(chunks: list[_Chunk], *, passing_cues: bool) -> tuple[list[tuple[int, Word]], list[str]]:
@@ -305,6 +306,8 @@ def _roles(chunks: list[_Chunk], *, passing_cues: bool) -> tuple[list[tuple[int,
     flat = [(c, word) for c, chunk in enumerate(chunks) for word in chunk.words]
     roles = [ITEM] * len(flat)
     kinds = _CUE_KINDS if passing_cues else _CUE_KINDS[:1]
+    if all(word.term not in _CUE_STARTS for _chunk, word in flat):
+        return flat, roles  # no cue of any kind in the clause (most clauses)
     index = 0
     while index < len(flat):
         size = 0
@@ -345,6 +348,8 @@ def _join_phrases(chunks: list[_Chunk], flat: list[tuple[int, Word]], roles: lis
         latin[index] and index > 0 and latin[index - 1] and (flat[index - 1][0] == chunk or chunks[chunk].spaced)
         for index, (chunk, _word) in enumerate(flat)
     ]
+    if not any(joinable):
+        return words, roles  # no English word follows another: no phrase and no English compound
     out_words, out_roles = [], []
     index = 0
     while index < len(words):
@@ -483,6 +488,7 @@ class _TitleReading:
     """What `analyse_listing` takes from a title (with its category's concepts): the same for every
     listing with that title, so it is worked out once (half the titles of a corpus repeat)."""
 
+    normalized: str
     title_terms: tuple[str, ...]
     identifiers: tuple[str, ...]
     concepts: tuple[str, ...]
@@ -494,7 +500,8 @@ class _TitleReading:
 @lru_cache(maxsize=16384)
 def _read_title(title: str, category_concepts: tuple[str, ...]) -> _TitleReading:
     vocab = vocabulary()
-    found, rest = _identifiers(normalize(title))
+    normalized = normalize(title)
+    found, rest = _identifiers(normalized)
     identifiers = [*_identifier_terms(found, rest), *(glued for glued, _pieces in spaced_codes(rest))]
     title_words = _with_extras_passing(read_words(rest, cues=True, passing_cues=True))
     items = [word for word, role in title_words if role == ITEM]
@@ -514,6 +521,7 @@ def _read_title(title: str, category_concepts: tuple[str, ...]) -> _TitleReading
         title_terms.extend(word.variants)
         title_terms.extend(word.extras)
     return _TitleReading(
+        normalized=normalized,
         title_terms=tuple(_unique([*title_terms, *found, *identifiers])),
         identifiers=tuple(identifiers),
         concepts=tuple(_unique([*_kinds(named), *brands])),
@@ -560,6 +568,7 @@ def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = 
     result = ListingText(
         title_terms=list(title_reading.title_terms), concepts=list(title_reading.concepts),
         identifiers=list(title_reading.identifiers), accessory=title_reading.accessory,
+        title_normalized=title_reading.normalized,
     )
     kinds = title_reading.kinds
 

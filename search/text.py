@@ -47,6 +47,7 @@ _BRAND_MODEL = re.compile(r"([\u4e00-\u9fff]{2,4}) ?([a-z]+\d+[a-z0-9]*|\d+[a-z]
 # A Latin word followed by a number: mate 60, iphone 12 (a model split by a space).
 _WORD_NUMBER = re.compile(r"(?<![0-9a-z])([a-z]{2,}) (\d{1,4}[a-z]{0,3})(?![0-9a-z])")
 LETTER_DIGIT_RE = re.compile(r"[a-z]+|\d+")
+_HAS_DIGIT = re.compile(r"\d")
 # What `jieba.cut` segments: its runs (group 1), and the single word characters between them (the
 # rest of what it yields there is whitespace and punctuation, no term).
 _CUT_PIECE = re.compile(jieba.re_han_default.pattern + r"|\w")
@@ -262,7 +263,10 @@ def _identifiers(normalized: str, *, strip_codes: bool = False) -> tuple[list[st
         found.append(code.replace("-", ""))
         return " " if strip_codes else code
 
-    rest = HYPHEN_CODE_RE.sub(take_code, ISBN_RE.sub(take_isbn, normalized))
+    # Most texts have no ISBN (no digit) or no code (no hyphen): skip the scan of what cannot match.
+    rest = ISBN_RE.sub(take_isbn, normalized) if _HAS_DIGIT.search(normalized) else normalized
+    if "-" in rest:
+        rest = HYPHEN_CODE_RE.sub(take_code, rest)
     return found, rest
 
 
