@@ -99,15 +99,14 @@ class Word:
     compound: bool = False  # a modifier and a head (钢琴凳): found by itself, not by its concept's words
     cue: bool = False  # a stopword kept only as a cue (for, with): never indexed
     variants: tuple[str, ...] = ()  # a compound with its head's other endings (钢琴凳子: 钢琴凳)
+    # Worked out once per word (words are cached and shared; every clause asks): an English word;
+    # English or a code (n20, 1k0), what an English cue reaches on from the word it names.
+    latin: bool = field(init=False, repr=False, compare=False)
+    ascii: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def latin(self) -> bool:
-        return bool(_LATIN.match(self.term))
-
-    @property
-    def ascii(self) -> bool:
-        """English or a code (n20, 1k0): what an English cue reaches on from the word it names."""
-        return bool(ALNUM_RE.match(self.term))
+    def __post_init__(self):
+        object.__setattr__(self, "latin", bool(_LATIN.match(self.term)))
+        object.__setattr__(self, "ascii", bool(ALNUM_RE.match(self.term)))
 
 
 @dataclass
@@ -119,6 +118,7 @@ class ListingText:
     concepts: list[str] = field(default_factory=list)  # what the title says the listing is, with the broader kinds
     identifiers: list[str] = field(default_factory=list)
     accessory: bool = False
+    title_normalized: str = ""  # search.text.normalize(title)
 
 
 # --------------------------------------------------------------------------------- words --
@@ -238,20 +238,20 @@ def block_words(block: str) -> tuple[Word, ...]:
 
 # ------------------------------------------------------------------------------- clauses --
 
-@dataclass
+@dataclass(slots=True)
 class _Chunk:
-    words: list[Word]
+    words: tuple[Word, ...]
     spaced: bool  # only spaces (or hyphens) between it and the chunk before
 
 
 def _chunks(clause: str) -> list[_Chunk]:
     chunks, end = [], 0
     for match in _CUT_PIECE.finditer(clause):
-        words = list(block_words(match.group()))
-        gap = clause[end:match.start()]
-        end = match.end()
+        start = match.start()
+        words = block_words(match.group())
         if words:
-            chunks.append(_Chunk(words, spaced=not gap.strip(" -")))
+            chunks.append(_Chunk(words, spaced=start == end or not clause[end:start].strip(" -")))
+        end = match.end()
     return chunks
 
 
@@ -297,6 +297,7 @@ _CUE_KINDS = (
     _cue_kind(NEGATION_BEFORE, NEGATION_AFTER, NEGATION_BEFORE_PAIRS, NEGATION_AFTER_PAIRS, NEGATED),
     _cue_kind(PASSING_BEFORE, PASSING_AFTER, frozenset(), frozenset(), PASSING),
 )
+_CUE_STARTS = frozenset().union(*(kind[-1] for kind in _CUE_KINDS))
 
 
 def _roles(chunks: list[_Chunk], *, passing_cues: bool) -> tuple[list[tuple[int, Word]], list[str]]:
@@ -305,6 +306,8 @@ def _roles(chunks: list[_Chunk], *, passing_cues: bool) -> tuple[list[tuple[int,
     flat = [(c, word) for c, chunk in enumerate(chunks) for word in chunk.words]
     roles = [ITEM] * len(flat)
     kinds = _CUE_KINDS if passing_cues else _CUE_KINDS[:1]
+    if all(word.term not in _CUE_STARTS for _chunk, word in flat):
+        return flat, roles  # no cue of any kind in the clause (most clauses)
     index = 0
     while index < len(flat):
         size = 0
@@ -345,6 +348,8 @@ def _join_phrases(chunks: list[_Chunk], flat: list[tuple[int, Word]], roles: lis
         latin[index] and index > 0 and latin[index - 1] and (flat[index - 1][0] == chunk or chunks[chunk].spaced)
         for index, (chunk, _word) in enumerate(flat)
     ]
+    if not any(joinable):
+        return words, roles  # no English word follows another: no phrase and no English compound
     out_words, out_roles = [], []
     index = 0
     while index < len(words):
@@ -478,6 +483,80 @@ def is_accessory(concepts: list[str]) -> bool:
                    and not any(name in vocab.lineage(other) for other in accessories) for name in named)
 
 
+@dataclass(frozen=True)
+class _TitleReading:
+    """What `analyse_listing` takes from a title (with its category's concepts): the same for every
+    listing with that title, so it is worked out once (half the titles of a corpus repeat)."""
+
+    normalized: str
+    title_terms: tuple[str, ...]
+    identifiers: tuple[str, ...]
+    concepts: tuple[str, ...]
+    accessory: bool
+    kinds: frozenset[str]
+    passing: tuple[Word, ...]
+
+
+@lru_cache(maxsize=16384)
+def _read_title(title: str, category_concepts: tuple[str, ...]) -> _TitleReading:
+    vocab = vocabulary()
+    normalized = normalize(title)
+    found, rest = _identifiers(normalized)
+    identifiers = [*_identifier_terms(found, rest), *(glued for glued, _pieces in spaced_codes(rest))]
+    title_words = _with_extras_passing(read_words(rest, cues=True, passing_cues=True))
+    items = [word for word, role in title_words if role == ITEM]
+    passing = [word for word, role in title_words if role == PASSING]
+    head_words = [word for word in items if word.concept]
+    accessory = is_accessory([word.concept for word in head_words])
+    own_kinds = _kinds(head_words)
+    # What the listing is, for queries: an accessory is not the device its models name (AirPods Pro
+    # 保护套 is no 耳机); a model says its brand (MacBook: 苹果).
+    named = [word for word in head_words if not (accessory and vocab.is_model(word.concept))]
+    brands = [] if accessory else [brand for word in head_words for brand in vocab.concepts[word.concept].brands]
+    # Its own kinds, without the broad ones of categories (家用电器 holds both 投影仪 and 电视).
+    kinds = _own_kinds([*own_kinds, *(n for c in category_concepts for n in vocab.lineage(c))])
+    title_terms = []
+    for word in items:
+        title_terms.append(word.term)
+        title_terms.extend(word.variants)
+        title_terms.extend(word.extras)
+    return _TitleReading(
+        normalized=normalized,
+        title_terms=tuple(_unique([*title_terms, *found, *identifiers])),
+        identifiers=tuple(identifiers),
+        concepts=tuple(_unique([*_kinds(named), *brands])),
+        accessory=accessory,
+        kinds=kinds,
+        passing=tuple(passing),
+    )
+
+
+def _own_kinds(names) -> frozenset[str]:
+    """The concepts that say what a listing is: not the broad ones of categories, unless typed."""
+    vocab = vocabulary()
+    return frozenset(name for name in names if not vocab.concepts[name].categories or vocab.concepts[name].typed)
+
+
+def _mention_terms(words, kinds: frozenset[str]) -> list[str]:
+    """The index terms of a listing's body words (and its title's passing ones), without the words
+    of another product than the listing's own kinds."""
+    vocab = vocabulary()
+    terms = []
+    for word in words:
+        for term in (word.term, *word.variants, *word.extras):
+            concept = word.concept if term == word.term else vocab.by_term.get(term) or vocab.endings.get(term)
+            if concept and kinds and not any(vocab.related(concept, kind) for kind in kinds):
+                continue  # another product than the listing's own kind: a passing mention
+            terms.append(term)
+    return terms
+
+
+@lru_cache(maxsize=65536)  # descriptions repeat their clauses (九成新, 可小刀) within a kind of listing
+def _body_clause_terms(clause: str, kinds: frozenset[str]) -> tuple[str, ...]:
+    """`_mention_terms` of one clause of a body (its negated words left out)."""
+    return tuple(_mention_terms((word for word, role in clause_words(clause, True, False) if role != NEGATED), kinds))
+
+
 def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = ()) -> ListingText:
     """The index terms of a listing's title and body (body: description and attributes).
 
@@ -485,47 +564,28 @@ def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = 
     kind when the title names none.
     """
     vocab = vocabulary()
-    result = ListingText()
-    found, rest = _identifiers(normalize(title))
-    result.identifiers = [*_identifier_terms(found, rest), *(glued for glued, _pieces in spaced_codes(rest))]
-    title_words = _with_extras_passing(read_words(rest, cues=True, passing_cues=True))
-    items = [word for word, role in title_words if role == ITEM]
-    passing = [word for word, role in title_words if role == PASSING]
-    head_words = [word for word in items if word.concept]
-    result.accessory = is_accessory([word.concept for word in head_words])
-    own_kinds = _kinds(head_words)
-    # What the listing is, for queries: an accessory is not the device its models name (AirPods Pro
-    # 保护套 is no 耳机); a model says its brand (MacBook: 苹果).
-    named = [word for word in head_words if not (result.accessory and vocab.is_model(word.concept))]
-    brands = [] if result.accessory else [brand for word in head_words for brand in vocab.concepts[word.concept].brands]
-    result.concepts = _unique([*_kinds(named), *brands])
-    # Its own kinds, without the broad ones of categories (家用电器 holds both 投影仪 and 电视).
-    kinds = {name for name in [*own_kinds, *(n for c in category_concepts for n in vocab.lineage(c))]
-             if not vocab.concepts[name].categories or vocab.concepts[name].typed}
-    title_terms = []
-    for word in items:
-        title_terms.append(word.term)
-        title_terms.extend(word.variants)
-        title_terms.extend(word.extras)
-    result.title_terms = _unique([*title_terms, *found, *result.identifiers])
+    title_reading = _read_title(title, category_concepts)
+    result = ListingText(
+        title_terms=list(title_reading.title_terms), concepts=list(title_reading.concepts),
+        identifiers=list(title_reading.identifiers), accessory=title_reading.accessory,
+        title_normalized=title_reading.normalized,
+    )
+    kinds = title_reading.kinds
 
     body_found, body_rest = _identifiers(normalize(body))
-    body_words = [word for word, role in read_words(body_rest, cues=True) if role != NEGATED]
+    clauses = _clauses(body_rest)
     if not kinds:
         # A title that names nothing (自用闲置 低价出): the first product its description names is it.
+        body_words = (word for clause in clauses for word, role in clause_words(clause, True, False) if role != NEGATED)
         first = next((word for word in body_words if word.concept and not vocab.is_accessory(word.concept)), None)
         if first is not None:
-            kinds = {name for name in vocab.lineage(first.concept)
-                     if not vocab.concepts[name].categories or vocab.concepts[name].typed}
+            kinds = _own_kinds(vocab.lineage(first.concept))
             result.concepts = _unique([*result.concepts, *vocab.lineage(first.concept),
                                        *vocab.concepts[first.concept].brands])
-    body_terms = []
-    for word in [*passing, *body_words]:
-        for term in (word.term, *word.variants, *word.extras):
-            concept = word.concept if term == word.term else vocab.by_term.get(term) or vocab.endings.get(term)
-            if concept and kinds and not any(vocab.related(concept, kind) for kind in kinds):
-                continue  # another product than the listing's own kind: a passing mention
-            body_terms.append(term)
+    # The body is read clause by clause, each clause's terms cached (read_words reads the same clauses).
+    body_terms = _mention_terms(title_reading.passing, kinds)
+    for clause in clauses:
+        body_terms.extend(_body_clause_terms(clause, kinds))
     result.body_terms = _unique([*body_terms, *body_found, *(glued for glued, _pieces in spaced_codes(body_rest))])
     return result
 

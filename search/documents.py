@@ -157,7 +157,7 @@ def build_documents(listings: Iterable[Listing]) -> list[dict]:
             "body_tokens": " ".join(text.body_terms),
             "identifiers": " ".join(dict.fromkeys([*_identifiers(listing), *text.identifiers])),
             "category_tokens": " ".join(dict.fromkeys([*category_tokens, *text.concepts])),
-            "title_normalized": normalize(listing.title),
+            "title_normalized": text.title_normalized,
             "category_ids": [category.pk for category in chain] or [listing.category_id],
             "category_name": chain[0].name_zh if chain else "",
             "kind": listing.kind,

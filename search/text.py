@@ -47,6 +47,7 @@ _BRAND_MODEL = re.compile(r"([\u4e00-\u9fff]{2,4}) ?([a-z]+\d+[a-z0-9]*|\d+[a-z]
 # A Latin word followed by a number: mate 60, iphone 12 (a model split by a space).
 _WORD_NUMBER = re.compile(r"(?<![0-9a-z])([a-z]{2,}) (\d{1,4}[a-z]{0,3})(?![0-9a-z])")
 LETTER_DIGIT_RE = re.compile(r"[a-z]+|\d+")
+_HAS_DIGIT = re.compile(r"\d")
 # What `jieba.cut` segments: its runs (group 1), and the single word characters between them (the
 # rest of what it yields there is whitespace and punctuation, no term).
 _CUT_PIECE = re.compile(jieba.re_han_default.pattern + r"|\w")
@@ -229,15 +230,19 @@ def isbn_forms(candidate: str) -> list[str]:
     """Valid ISBN in any form -> [isbn13] or [isbn13, isbn10]; [] when the check digit fails.
 
     ISBN-13 must carry the 978 or 979 prefix; only a 978 one has an ISBN-10 form."""
-    code = candidate.lower().replace("-", "").replace(" ", "")
+    return list(_isbn_forms(candidate.lower().replace("-", "").replace(" ", "")))
+
+
+@lru_cache(maxsize=16384)  # a book's ISBN is read from its attributes and again from its body text
+def _isbn_forms(code: str) -> tuple[str, ...]:
     # python-stdnum would read nine digits as an ISBN-10 missing its leading zero: not here.
     if len(code) not in (10, 13) or not isbn.is_valid(code):
-        return []
+        return ()
     if len(code) == 10:
-        return [isbn.to_isbn13(code), code]
+        return (isbn.to_isbn13(code), code)
     if code.startswith("978"):
-        return [code, isbn.to_isbn10(code).lower()]
-    return [code]
+        return (code, isbn.to_isbn10(code).lower())
+    return (code,)
 
 
 def _identifiers(normalized: str, *, strip_codes: bool = False) -> tuple[list[str], str]:
@@ -258,7 +263,10 @@ def _identifiers(normalized: str, *, strip_codes: bool = False) -> tuple[list[st
         found.append(code.replace("-", ""))
         return " " if strip_codes else code
 
-    rest = HYPHEN_CODE_RE.sub(take_code, ISBN_RE.sub(take_isbn, normalized))
+    # Most texts have no ISBN (no digit) or no code (no hyphen): skip the scan of what cannot match.
+    rest = ISBN_RE.sub(take_isbn, normalized) if _HAS_DIGIT.search(normalized) else normalized
+    if "-" in rest:
+        rest = HYPHEN_CODE_RE.sub(take_code, rest)
     return found, rest
 
 
@@ -290,12 +298,11 @@ def _last_word(brand: str) -> str:
 # --------------------------------------------------------------- segmentation --
 
 def _unique(tokens) -> list[str]:
-    seen, out = set(), []
-    for token in tokens:
-        if token and token not in seen:
-            seen.add(token)
-            out.append(token)
-    return out
+    """The non-empty tokens, each once, in order (dict keys keep order and dedupe in C)."""
+    out = dict.fromkeys(tokens)
+    out.pop("", None)
+    out.pop(None, None)
+    return list(out)
 
 
 def term_of(word: str) -> str | None:
