@@ -6,9 +6,9 @@ from rest_framework.exceptions import ValidationError
 
 from events import selectors
 from events.models import Event, EventKind, EventState
+from marketplace.api.filters import IdFilter
 
 MAX_RADIUS_KM = 500
-MAX_ID = 2**63 - 1
 
 
 def parse_point(raw: str) -> tuple[float, float]:
@@ -25,7 +25,7 @@ class EventFilter(filters.FilterSet):
     kind = filters.MultipleChoiceFilter(choices=EventKind.choices)
     state = filters.MultipleChoiceFilter(choices=EventState.choices)
     # Ids are compared in the database: beyond 64 bits neither engine can (a 400, not a 500).
-    organization = filters.NumberFilter(field_name="organization_id", min_value=1, max_value=MAX_ID, decimal_places=0)
+    organization = IdFilter(field_name="organization_id")
     starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lte")
     upcoming = filters.BooleanFilter(method="filter_upcoming", label=_("published or ongoing, not yet over"))

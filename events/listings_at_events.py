@@ -10,9 +10,9 @@ from events import audit
 from events.models import BookingStatus, EventListing, EventState, StallBooking
 from events.permissions import can_organize
 from events.services import lock_event
-from listings.filters import MAX_ID
 from listings.models import Listing, ListingState
 from listings.permissions import can_manage
+from marketplace.api.filters import MAX_ID
 from marketplace.errors import Conflict, DomainError, NotAllowed
 
 ON_SALE = (ListingState.ACTIVE, ListingState.RESERVED)

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from accounts.models import Organization, Role, User
 from accounts.permissions import user_org_ids
 from events import attendance, bookings, books, calendar, listings_at_events, selectors, services, swaps
-from events.filters import MAX_ID, EventFilter
+from events.filters import EventFilter
 from events.models import (
     BookCopy,
     CopyStatus,
@@ -86,6 +86,7 @@ from events.serializers import (
     SwapWantSerializer,
     TakeSerializer,
 )
+from marketplace.api.filters import IdFilter, is_id
 from marketplace.api.renderers import BinaryRenderer, FileView, PNGView
 from marketplace.errors import NotAllowed
 
@@ -547,7 +548,7 @@ class ShareDayReportCSVView(FileView):
 # --- sharing corners, books and credits ---------------------------------------------------------
 
 class CornerFilter(filters.FilterSet):
-    organization = filters.NumberFilter(field_name="organization_id", min_value=1, max_value=MAX_ID, decimal_places=0)
+    organization = IdFilter(field_name="organization_id")
 
     class Meta:
         model = SharingCorner
@@ -658,7 +659,7 @@ class CreditAccountView(APIView):
         if member_id not in (None, "", str(request.user.pk)):
             if not (books.can_keep_corner(request.user, organization) or is_staff(request.user)):
                 raise NotAllowed(_("Only the school's teachers and administrators see others' credits."))
-            if not (member_id.isascii() and member_id.isdigit() and int(member_id) <= MAX_ID):
+            if not is_id(member_id):
                 raise ValidationError({"member": [_("A user id.")]})
             member = get_object_or_404(User, pk=int(member_id))
         elif not (is_campus_member(request.user, organization) or is_staff(request.user)):

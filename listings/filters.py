@@ -15,6 +15,7 @@ from grading.conditions import grades_in
 from grading.models import Condition
 from listings.models import MAX_PRICE, Deal, Listing, ListingKind, ListingState
 from listings.selectors import category_map, descendant_ids
+from marketplace.api.filters import IdFilter, is_id
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
@@ -70,16 +71,12 @@ class CategoryFilter(filters.CharFilter):
         return queryset if value is None else queryset.filter(category_id__in=value)
 
 
-# Ids are compared in the database: beyond 64 bits neither engine can (a 500, not an empty page).
-MAX_ID = 2**63 - 1
-
-
 class SellerField(forms.CharField):
     default_error_messages = {"invalid": _("Give a seller id or “me”.")}
 
     def to_python(self, value):
         value = super().to_python(value).strip()
-        if value and value != "me" and not (value.isdigit() and 0 < int(value) <= MAX_ID):
+        if value and value != "me" and not is_id(value):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return value
 
@@ -114,7 +111,7 @@ class ListingFilter(filters.FilterSet):
     city = filters.CharFilter(max_length=40)
     district = filters.CharFilter(max_length=40)
     seller = SellerFilter(method="filter_seller", label=_("Seller id, or “me”"))
-    organization = filters.NumberFilter(field_name="organization_id", min_value=1, max_value=MAX_ID, decimal_places=0)
+    organization = IdFilter(field_name="organization_id")
     state = filters.MultipleChoiceFilter(choices=ListingState.choices)
     negotiable = StrictBooleanFilter()
     mine = StrictBooleanFilter(method="filter_noop", label=_("Only my listings, in every state"))

@@ -15,9 +15,9 @@ from rest_framework.views import APIView
 
 from accounts.models import Organization, Role, User
 from accounts.permissions import has_org_role
-from listings.filters import MAX_ID
 from listings.models import Listing
 from listings.selectors import visible_listings
+from marketplace.api.filters import IdFilter
 from marketplace.api.renderers import PNGView
 from marketplace.errors import NotAllowed
 from orders import claims, connect, handover, record, reviews, services, webhooks
@@ -274,9 +274,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 
 class ReviewFilter(filters.FilterSet):
-    seller = filters.NumberFilter(method="filter_seller", min_value=1, max_value=MAX_ID, decimal_places=0,
-                                  help_text="a person's id: reviews of their own sales")
-    organization = filters.NumberFilter(field_name="organization_id", min_value=1, max_value=MAX_ID, decimal_places=0)
+    seller = IdFilter(method="filter_seller", help_text="a person's id: reviews of their own sales")
+    organization = IdFilter(field_name="organization_id")
 
     def filter_seller(self, queryset, name, value):
         return queryset.filter(seller_id=value, organization__isnull=True)
