@@ -54,6 +54,8 @@ _SPACED_CODE = re.compile(r"(?<![0-9a-z])[0-9a-z]{1,8}(?:[ .\-][0-9a-z]{1,8}){1,
 _CODE_SEPARATORS = re.compile(r"[ .\-]")
 _DIGIT = re.compile(r"\d")
 SPACED_CODE_MIN_LENGTH = 6
+# A plus between words in a title, not between numbers (8+256G).
+_BUNDLE_PLUS = re.compile(r"\s*\+\s*(?=[^\d\s+])")
 
 # Cues, as index terms (English stemmed). A cue before a mention applies to the rest of its chunk (a
 # run of text without spaces), or to the next chunk when it ends its own (and to the English words
@@ -77,7 +79,8 @@ NEGATION_AFTER_PAIRS = frozenset({
 PASSING_BEFORE = frozenset({
     "送", "赠", "赠送", "附送", "附赠", "附", "附带", "配", "带", "含", "加送", "外加", "再送", "适用", "适用于", "适配",
     "兼容", "用于", "可放", "可装", "投屏", "投屏到", "可投屏", "搭配", "配合", "可连", "送给", "另送",
-    "for", "fit", "compat", "with", "includ", "plus",
+    "可变", "可改", "可改成", "改成", "变成", "可当", "当作", "可做", "可作",  # 婴儿床 可变书桌: a crib
+    "for", "fit", "compat", "with", "includ",
 })
 PASSING_AFTER = frozenset({"includ", "另送", "赠品", "送的", "通用"})
 ALL_CUES = NEGATION_BEFORE | NEGATION_AFTER | PASSING_BEFORE | PASSING_AFTER | frozenset(
@@ -86,7 +89,7 @@ ALL_CUES = NEGATION_BEFORE | NEGATION_AFTER | PASSING_BEFORE | PASSING_AFTER | f
 # Stopwords that are cues: kept in a clause's words for the cue, never indexed.
 CUE_STOPWORDS = frozenset({"for", "with"})
 # Cues jieba may glue to the word they apply to (不带充电器).
-GLUED_CUES = ("不带", "不含", "不送", "不配", "没有", "不包括", "不包含", "赠送", "附送", "适用于", "适用", "适配")
+GLUED_CUES = ("不带", "不含", "不送", "不配", "没有", "不包括", "不包含", "赠送", "附送", "适用于", "适用", "适配", "可变", "可改", "可当")
 
 ITEM, PASSING, NEGATED = "item", "passing", "negated"
 
@@ -129,12 +132,13 @@ def _base_dictionary_word(term: str) -> bool:
 
 
 def _head_concept(term: str) -> str | None:
-    """The concept a word heads compounds of: an ending (罩, 凳, 支架) or a word of a concept with endings."""
+    """The concept a word heads compounds of: an ending (罩, 凳, 支架), a word of a concept with
+    endings, or an accessory's word (自行车头盔 is a helmet, 电饭煲内胆 an inner pot)."""
     vocab = vocabulary()
     name = vocab.endings.get(term)
     if name is None:
         concept = vocab.concept(term)
-        if concept is not None and concept.endings:
+        if concept is not None and (concept.endings or vocab.is_accessory(concept.name)):
             name = concept.name
     return name
 
@@ -227,7 +231,8 @@ def block_words(block: str) -> tuple[Word, ...]:
         previous = terms[index - 1] if index > 0 else None
         if previous is not None and previous + term not in vocab.by_term and _may_modify(previous):
             head = _head_concept(term)
-            if head is not None:
+            modifier = vocab.by_term.get(previous)
+            if head is not None and not (modifier and _same_kind(modifier, head)):
                 out.append(_compound(previous, term, head))
                 index -= 2
                 continue
@@ -483,6 +488,51 @@ def is_accessory(concepts: list[str]) -> bool:
                    and not any(name in vocab.lineage(other) for other in accessories) for name in named)
 
 
+def made_for_models(concepts: list[str], category_concepts: tuple[str, ...] = ()) -> bool:
+    """Words naming models and then a product of another kind: a thing made for those models,
+    as an accessory is (iPad Air 妙控键盘 is a keyboard for an iPad; PS5 散热底座). Not when the
+    product is what the listing's category holds (Galaxy Tab 平板 among tablets), nor for a model
+    the vocabulary gives no kind."""
+    vocab = vocabulary()
+    named = [name for name in concepts if name in vocab.concepts]
+    models = [name for name in named if vocab.is_model(name)]
+    head = next((name for name in named if not vocab.is_model(name)), None)
+    if not models or head is None or any(len(vocab.lineage(model)) < 2 for model in models):
+        return False
+    concept = vocab.concepts[head]
+    if concept.categories and not concept.typed:
+        return False
+    return not any(_same_kind(head, other) for other in (*models, *category_concepts))
+
+
+def _may_be_filed_in(concept: str, category_slugs: tuple[str, ...]) -> bool:
+    """Could a product of this concept be filed in one of these categories? (A printer's description
+    that says 支持手机打印 does not make it a phone.) Yes when the vocabulary files it nowhere."""
+    if not category_slugs:
+        return True
+    vocab = vocabulary()
+    filed = {slug for name in vocab.lineage(concept) for slug in vocab.concepts[name].categories}
+    return not filed or bool(filed & set(category_slugs))
+
+
+def names_other_kind(concepts: list[str], kinds: tuple[str, ...], category_slugs: tuple[str, ...] = ()) -> bool:
+    """Does a title name a product that may be filed in its category, none of one kind with these
+    (a category's kind: AirPods filed among phones; the Turbo of a Redmi Note is no turbocharger)?"""
+    vocab = vocabulary()
+    products = [name for name in concepts if name in vocab.concepts
+                and (not vocab.concepts[name].categories or vocab.concepts[name].typed)
+                and _may_be_filed_in(name, category_slugs)]
+    return bool(products) and not any(_same_kind(name, kind) for name in products for kind in kinds)
+
+
+def _same_kind(a: str, b: str) -> bool:
+    """Are two concepts kinds of one product (AirPods and 降噪耳机: both 耳机)? Sharing a category
+    (数码) is not enough."""
+    vocab = vocabulary()
+    shared = set(vocab.lineage(a)) & set(vocab.lineage(b))
+    return any(not vocab.concepts[name].categories or vocab.concepts[name].typed for name in shared)
+
+
 @dataclass(frozen=True)
 class _TitleReading:
     """What `analyse_listing` takes from a title (with its category's concepts): the same for every
@@ -503,11 +553,13 @@ def _read_title(title: str, category_concepts: tuple[str, ...]) -> _TitleReading
     normalized = normalize(title)
     found, rest = _identifiers(normalized)
     identifiers = [*_identifier_terms(found, rest), *(glued for glued, _pieces in spaced_codes(rest))]
-    title_words = _with_extras_passing(read_words(rest, cues=True, passing_cues=True))
+    # "iPad Pro + 妙控键盘": what follows a plus comes with the item (8+256G is no bundle).
+    title_words = _with_extras_passing(read_words(_BUNDLE_PLUS.sub(" 带 ", rest), cues=True, passing_cues=True))
     items = [word for word, role in title_words if role == ITEM]
     passing = [word for word, role in title_words if role == PASSING]
     head_words = [word for word in items if word.concept]
-    accessory = is_accessory([word.concept for word in head_words])
+    accessory = (is_accessory([word.concept for word in head_words])
+                 or made_for_models([word.concept for word in head_words], category_concepts))
     own_kinds = _kinds(head_words)
     # What the listing is, for queries: an accessory is not the device its models name (AirPods Pro
     # 保护套 is no 耳机); a model says its brand (MacBook: 苹果).
@@ -557,11 +609,12 @@ def _body_clause_terms(clause: str, kinds: frozenset[str]) -> tuple[str, ...]:
     return tuple(_mention_terms((word for word, role in clause_words(clause, True, False) if role != NEGATED), kinds))
 
 
-def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = ()) -> ListingText:
+def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = (),
+                    category_slugs: tuple[str, ...] = ()) -> ListingText:
     """The index terms of a listing's title and body (body: description and attributes).
 
     `category_concepts`: the concepts of the listing's category when it is of one kind (phones): its
-    kind when the title names none.
+    kind when the title names none. `category_slugs`: its category and those above it.
     """
     vocab = vocabulary()
     title_reading = _read_title(title, category_concepts)
@@ -577,7 +630,8 @@ def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = 
     if not kinds:
         # A title that names nothing (自用闲置 低价出): the first product its description names is it.
         body_words = (word for clause in clauses for word, role in clause_words(clause, True, False) if role != NEGATED)
-        first = next((word for word in body_words if word.concept and not vocab.is_accessory(word.concept)), None)
+        first = next((word for word in body_words if word.concept and not vocab.is_accessory(word.concept)
+                      and _may_be_filed_in(word.concept, category_slugs)), None)
         if first is not None:
             kinds = _own_kinds(vocab.lineage(first.concept))
             result.concepts = _unique([*result.concepts, *vocab.lineage(first.concept),
@@ -652,7 +706,7 @@ def _correct_slips(words: list[Word]) -> list[Word]:
                 out.append(_word(joined))
                 index += 2
                 continue
-        if word.concept is None and not word.compound:
+        if word.concept is None or word.compound:  # 电饭包 reads as a 包 but sounds like 电饭煲
             corrected = correct_pinyin_slip(word.term)
             if corrected != word.term:
                 word = _word(corrected)
@@ -692,6 +746,26 @@ def query_groups(text: str) -> list[tuple[str, ...]]:
             if word.term in runs and word.term != glued:
                 groups[index] = tuple(sorted({*groups[index], glued}))
     return groups
+
+
+def asks_for_a_device(groups) -> bool:
+    """Does a query (its OR-groups, `query_groups`) name a product that is no accessory, and no
+    accessory (airpods, 相机, laptop; not 手机壳, "airpods case", 相机包, "ipad 键盘")? Its accessories
+    are then left out while its words find a device: a case is a clear mistake among the AirPods,
+    and stays findable by its own name. A query of brands, categories or unknown words only asks
+    for no product in particular."""
+    vocab = vocabulary()
+    named = [next((vocab.by_term[term] for term in group if term in vocab.by_term), None) for group in groups]
+    named = [name for name in named if name]
+    if made_for_models(named):
+        return False  # ipad 键盘: a keyboard for an iPad
+    product = False
+    for name in named:
+        if vocab.is_accessory(name):
+            return False
+        concept = vocab.concepts[name]
+        product = product or not concept.categories or concept.typed
+    return product
 
 
 # --------------------------------------------------------------------------- relaxations --

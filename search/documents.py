@@ -9,7 +9,7 @@ from functools import lru_cache
 from certification.selectors import certified_listing_ids
 from grading.conditions import condition_of
 from listings.models import Category, GradeSource, Listing, ListingState
-from search.analysis import analyse_listing
+from search.analysis import analyse_listing, names_other_kind
 from search.backends.base import price_to_fen
 from search.text import identifier_tokens, index_tokens, normalize, stem
 from search.vocabulary import vocabulary
@@ -83,26 +83,31 @@ def _code_terms(code: str) -> tuple[str, ...]:
     )
 
 
-def category_terms(category: Category | None, is_leaf: bool, ancestors: list[Category] = ()) -> list[str]:
+def category_terms(category: Category | None, is_leaf: bool, ancestors: list[Category] = (),
+                   own_kind: bool = True) -> list[str]:
     """Terms of the listing's own category: each name as one whole term, and, for a leaf
     category, its words too (a listing in 笔记本电脑 is found by 电脑); then the names of the
     categories above it, whole (a query naming a category finds what is filed in it or below it:
     手机平板 finds phones and tablets), and the vocabulary's concepts of all of them (图书 finds every
     book; search/vocabulary.txt). A listing filed under a parent (a charger under 手机平板) is not
-    made a 手机 by the parent's name."""
+    made a 手机 by the parent's name. `own_kind` False: a listing whose title names another kind
+    of product than its category of one kind holds (AirPods filed among phones) is not found by
+    that category's names and kind (手机), only by the categories above."""
     if category is None:
         return []
     terms = []
-    for name in (category.name_zh, category.name_en):
-        terms.append(_whole_name(name))
-        if is_leaf:
-            terms.extend(index_tokens(name))
     vocab = vocabulary()
+    if own_kind:
+        for name in (category.name_zh, category.name_en):
+            terms.append(_whole_name(name))
+            if is_leaf:
+                terms.extend(index_tokens(name))
     for above in ancestors:
         terms.extend(_whole_name(name) for name in (above.name_zh, above.name_en))
     for current in (category, *ancestors):
         for concept in vocab.by_category.get(current.slug, ()):
-            terms.extend(vocab.lineage(concept))
+            if own_kind or current is not category or not vocab.concepts[concept].typed:
+                terms.extend(vocab.lineage(concept))
     return [term for term in dict.fromkeys(terms) if term]
 
 
@@ -135,16 +140,22 @@ def build_documents(listings: Iterable[Listing]) -> list[dict]:
     certified = certified_ids([listing.pk for listing in active])
     documents = []
     # Many listings share a category: its chain, names and terms are worked out once per batch.
-    by_category: dict[int, tuple[list[Category], list[str], list[str], tuple[str, ...]]] = {}
+    by_category: dict[int, tuple[list[Category], list[str], list[str], list[str], tuple[str, ...]]] = {}
     for listing in active:
         if listing.category_id not in by_category:
             chain = _category_chains(categories, listing.category_id)
             names = [name for category in chain for name in (category.name_zh, category.name_en) if name]
-            own_terms = category_terms(chain[0] if chain else None, listing.category_id not in parents, chain[1:])
-            by_category[listing.category_id] = chain, names, own_terms, typed_concepts(chain[0] if chain else None)
-        chain, names, category_tokens, typed = by_category[listing.category_id]
+            is_leaf = listing.category_id not in parents
+            own_terms = category_terms(chain[0] if chain else None, is_leaf, chain[1:])
+            typed = typed_concepts(chain[0] if chain else None)
+            other_kind_terms = category_terms(chain[0], is_leaf, chain[1:], own_kind=False) if typed else own_terms
+            by_category[listing.category_id] = chain, names, own_terms, other_kind_terms, typed
+        chain, names, category_tokens, other_kind_terms, typed = by_category[listing.category_id]
+        slugs = tuple(category.slug for category in chain)
         body = " ".join(part for part in (listing.description, _attribute_text(listing.attributes)) if part)
-        text = analyse_listing(listing.title, body, typed)
+        text = analyse_listing(listing.title, body, typed, slugs)
+        if typed and names_other_kind(text.concepts, typed, slugs):
+            category_tokens = other_kind_terms
         location = None
         if listing.latitude is not None and listing.longitude is not None:
             location = (float(listing.latitude), float(listing.longitude))

@@ -65,6 +65,10 @@ class SearchQuery:
     deal: str | None = None  # sale | giveaway | swap (listings.models.Deal)
     # Only these listings (e.g. those brought to one event); None: no such restriction.
     listing_ids: frozenset[int] | None = None
+    # Devices only (False) or accessories only (True); None: both. Set by the backends, not by
+    # callers: a query asking for a device leaves accessories out while a device matches
+    # (search.analysis.asks_for_a_device).
+    accessory: bool | None = None
     near: tuple[float, float] | None = None  # (lat, lon)
     radius_km: float | None = None
     sort: str = "relevance"  # relevance|newest|price_asc|price_desc|distance
@@ -82,8 +86,9 @@ class SearchQuery:
     @property
     def filters_beyond_cells(self) -> bool:
         """Filters on what the database backend's facet cells do not carry (a radius, the deal,
-        a set of listings): its facets are then counted from the matching rows."""
-        return (self.near is not None and self.radius_km is not None) or bool(self.deal) or self.listing_ids is not None
+        a set of listings, devices or accessories): its facets are then counted from the matching rows."""
+        return ((self.near is not None and self.radius_km is not None) or bool(self.deal)
+                or self.listing_ids is not None or self.accessory is not None)
 
     @property
     def offset(self) -> int:

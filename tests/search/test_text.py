@@ -201,3 +201,46 @@ def test_any_listing_text_reads_into_word_terms(pieces, noise):
         assert term and all(ch.isalnum() for ch in term), term
     for group in query_groups(text):
         assert group and all(term and all(ch.isalnum() for ch in term) for term in group), group
+
+
+# --------------------------------------------------------------- what a title says a listing is --
+
+@pytest.mark.parametrize(("title", "head"), [
+    ("自行车头盔 骑行头盔 L码", "头盔"),  # an accessory word glued after a product is the head
+    ("相机镜头 50mm", "镜头"),
+])
+def test_an_accessory_glued_after_a_product_is_what_the_listing_is(title, head):
+    listing = analyse_listing(title, "")
+    assert listing.accessory and head in listing.concepts
+    assert not {"自行车", "相机"} & set(listing.concepts)
+
+
+def test_a_product_of_another_kind_after_models_is_made_for_them():
+    keyboard = analyse_listing("iPad Air 5 妙控键盘 黑色", "")
+    assert keyboard.accessory and "平板" not in keyboard.concepts
+    # Models and their own kind (AirPods are 耳机) make a device; so does a category of that kind.
+    assert not analyse_listing("Apple AirPods Pro 2 降噪耳机", "").accessory
+    assert not analyse_listing("Galaxy Tab S8 平板", "", ("平板",)).accessory
+
+
+def test_what_follows_a_plus_comes_with_the_item_but_a_plus_model_is_a_model():
+    bundle = analyse_listing("iPad Pro 11寸 M1 128G + 妙控键盘", "")
+    assert not bundle.accessory and "平板" in bundle.concepts
+    assert "plus" in analyse_listing("iPhone 14 Plus 128G", "").title_terms
+    assert "256" in analyse_listing("小米13 8+256G", "").title_terms
+
+
+@pytest.mark.parametrize(("q", "device"), [
+    ("airpods", True), ("相机", True), ("laptop", True),
+    ("手机壳", False), ("airpods 保护套", False), ("相机包", False), ("ipad 键盘", False),
+    ("苹果", False), ("图书", False), ("xm4", False),
+])
+def test_a_query_asks_for_a_device_when_it_names_one_and_no_accessory(q, device):
+    assert analysis.asks_for_a_device(query_groups(q)) is device
+
+
+def test_a_description_names_what_a_vague_title_is_only_when_it_may_be_filed_there():
+    printer = analyse_listing("兄弟 DCP-T426W 彩色喷墨 连供", "家用打作业，支持手机无线打印。", (), ("office-equipment",))
+    assert "手机" not in printer.concepts
+    phone = analyse_listing("自用闲置 低价出", "iPhone 12 128G 蓝色，送手机壳。", (), ("phones", "phones-tablets"))
+    assert "手机" in phone.concepts

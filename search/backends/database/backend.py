@@ -10,13 +10,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import cos, radians
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
-from search.analysis import query_groups, relaxations
+from search.analysis import asks_for_a_device, query_groups, relaxations
 from search.backends.base import (
     FACETS,
     TOTAL_CAP,
@@ -161,11 +161,12 @@ class DatabaseSearchBackend(SearchBackend):
         """Does any indexed listing hold a term of this group?"""
         raise NotImplementedError
 
-    def _text_matches(self, match: TextMatch) -> bool:
-        """Does any indexed listing match these words (whatever the filters)?"""
+    def _text_matches(self, match: TextMatch, devices: bool = False) -> bool:
+        """Does any indexed listing (any device, with `devices`) match these words (whatever the filters)?"""
         tables, clause, _score = self.text(match)
+        sql = f"SELECT 1 FROM {tables} WHERE {clause.sql}{' AND NOT d.accessory' if devices else ''} LIMIT 1"
         with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT 1 FROM {tables} WHERE {clause.sql} LIMIT 1", clause.params)
+            cursor.execute(sql, clause.params)
             return cursor.fetchone() is not None
 
     def prefix_titles_sql(self, term: str, limit: int) -> tuple[str, list]:
@@ -300,24 +301,34 @@ class DatabaseSearchBackend(SearchBackend):
         started = time.perf_counter()
         groups = tuple(query_groups(query.q))
         match = TextMatch(groups) if groups else None
+        devices_first = asks_for_a_device(groups)
         with unavailable_on_database_error():
-            results = self._search(query, match)
+            results = self._search_devices_first(query, match, devices_first)
             if results.total == 0 and groups and not (query.filtered and self._text_matches(match)):
                 found = [self._group_matches(group) for group in groups]
                 corrected = self._forgiving_typos(query, match, found) if not all(found) else None
                 if corrected is not None:
-                    results = self._search(query, corrected)
+                    results = self._search_devices_first(query, corrected, asks_for_a_device(corrected.groups))
                     if results.total or self._text_matches(corrected):
                         match = corrected
                         found = [self._group_matches(group) for group in match.groups]
                 if results.total == 0 and len(groups) >= 2 and not self._text_matches(match):
                     for plan in relaxations(query.q, list(match.groups), found):
                         relaxed = TextMatch(tuple(plan.groups), required=plan.required, minimum=plan.minimum)
-                        results = self._search(query, relaxed)
+                        results = self._search_devices_first(query, relaxed, devices_first)
                         if results.total:
                             break
         results.took_ms = (time.perf_counter() - started) * 1000
         return results
+
+    def _search_devices_first(self, query: SearchQuery, match: TextMatch, devices_first: bool) -> SearchResults:
+        """A query asking for a device: the devices its words find, or its accessories when they find
+        no device at all (whatever the filters, so that facets and their filters agree)."""
+        if devices_first:
+            results = self._search(replace(query, accessory=False), match)
+            if results.total or self._text_matches(match, devices=True):
+                return results
+        return self._search(query, match)
 
     def _statement_parts(self, query: SearchQuery, match: TextMatch | None):
         """What every search statement is made of: (FROM tables, clauses, (score SQL, params),
@@ -379,6 +390,8 @@ class DatabaseSearchBackend(SearchBackend):
             clauses.append(Clause("d.inspected = %s", [query.inspected]))
         if query.deal:
             clauses.append(Clause("d.deal = %s", [query.deal]))
+        if query.accessory is not None:
+            clauses.append(Clause("d.accessory = %s", [query.accessory]))
         if query.listing_ids is not None:
             ids = sorted(query.listing_ids)
             clauses.append(Clause(f"d.listing_id IN ({', '.join(['%s'] * len(ids))})", ids) if ids else Clause("1 = 0"))

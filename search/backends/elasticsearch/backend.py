@@ -19,6 +19,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -26,7 +27,14 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from elasticsearch.helpers import BulkIndexError, streaming_bulk
 
-from search.analysis import is_known, known_correction, query_groups, relaxations, typo_candidates
+from search.analysis import (
+    asks_for_a_device,
+    is_known,
+    known_correction,
+    query_groups,
+    relaxations,
+    typo_candidates,
+)
 from search.backends.base import (
     TOTAL_CAP,
     SearchBackend,
@@ -281,12 +289,13 @@ class ElasticsearchBackend(SearchBackend):
         if query.q.strip() and not groups:
             # Only stopwords or punctuation: nothing can match, as in the database backend.
             return SearchResults(hits=[], total=0, total_is_exact=True, facets={}, took_ms=0.0)
+        devices_first = asks_for_a_device(groups)
         try:
-            hits, facets = self._msearch(search_lines(query, groups))
+            hits, facets = self._msearch_devices_first(query, devices_first, groups)
             if hits["hits"]["total"]["value"] == 0 and groups:
                 text_found, found = self._presence(groups)
                 if not text_found:
-                    hits, facets, groups = self._forgiving(query, groups, found, hits, facets)
+                    hits, facets, groups = self._forgiving(query, groups, found, devices_first, hits, facets)
         except NotFoundError:
             # No index yet: nothing has been indexed.
             return SearchResults(hits=[], total=0, total_is_exact=True, facets={},
@@ -308,7 +317,22 @@ class ElasticsearchBackend(SearchBackend):
                 raise error
         return parts[0], parts[1]
 
-    def _forgiving(self, query: SearchQuery, groups, found: list[bool], hits, facets):
+    def _msearch_devices_first(self, query: SearchQuery, devices_first: bool, groups, typo_terms=None,
+                               relaxed=None) -> tuple[dict, dict]:
+        """A query asking for a device: the devices its words find, or its accessories when they find
+        no device at all (whatever the filters, so that facets and their filters agree)."""
+        if devices_first:
+            hits, facets = self._msearch(search_lines(replace(query, accessory=False), groups, typo_terms, relaxed))
+            if hits["hits"]["total"]["value"] or self._devices_match(groups, typo_terms, relaxed):
+                return hits, facets
+        return self._msearch(search_lines(query, groups, typo_terms, relaxed))
+
+    def _devices_match(self, groups, typo_terms=None, relaxed=None) -> bool:
+        """Does any device (no accessory) match these words, whatever the filters?"""
+        hits, _facets = self._msearch(search_lines(SearchQuery(accessory=False, page_size=1), groups, typo_terms, relaxed))
+        return hits["hits"]["total"]["value"] > 0
+
+    def _forgiving(self, query: SearchQuery, groups, found: list[bool], devices_first: bool, hits, facets):
         """A query whose words match no listing at all: typos forgiven in the words no listing holds
         (the vocabulary's words one edit away, edit distance on titles for unknown words), then
         relaxed searches (search.analysis.relaxations); the first that finds something answers.
@@ -320,7 +344,7 @@ class ElasticsearchBackend(SearchBackend):
         typo_terms = [term if term and not found[index] and not is_known(term) else None
                       for index, term in enumerate(self._typo_terms(query.q, groups))]
         if any(typo_terms) or corrected != list(groups):
-            hits, facets = self._msearch(search_lines(query, corrected, typo_terms))
+            hits, facets = self._msearch_devices_first(query, asks_for_a_device(corrected), corrected, typo_terms)
             if hits["hits"]["total"]["value"]:
                 return hits, facets, corrected
             text_found, corrected_found = self._presence(corrected)
@@ -331,7 +355,7 @@ class ElasticsearchBackend(SearchBackend):
         if len(groups) >= 2:
             for plan in relaxations(query.q, list(groups), found):
                 relaxed = None if plan.required is None else (plan.required, plan.minimum)
-                hits, facets = self._msearch(search_lines(query, list(plan.groups), relaxed=relaxed))
+                hits, facets = self._msearch_devices_first(query, devices_first, list(plan.groups), relaxed=relaxed)
                 if hits["hits"]["total"]["value"]:
                     return hits, facets, list(plan.groups)
         return hits, facets, groups

@@ -98,6 +98,8 @@ def filter_clauses(query: SearchQuery) -> dict[str, Query]:
         clauses["inspected"] = Q("term", inspected=query.inspected)
     if query.deal:
         clauses["deal"] = Q("term", deal=query.deal)
+    if query.accessory is not None:
+        clauses["accessory"] = Q("term", accessory=query.accessory)
     if query.listing_ids is not None:
         clauses["listings"] = Q("terms", id=sorted(query.listing_ids))
     if query.near is not None and query.radius_km is not None:
