@@ -80,9 +80,10 @@ PASSING_BEFORE = frozenset({
     "送", "赠", "赠送", "附送", "附赠", "附", "附带", "配", "带", "含", "加送", "外加", "再送", "适用", "适用于", "适配",
     "兼容", "用于", "可放", "可装", "投屏", "投屏到", "可投屏", "搭配", "配合", "可连", "送给", "另送",
     "可变", "可改", "可改成", "改成", "变成", "可当", "当作", "可做", "可作",  # 婴儿床 可变书桌: a crib
+    "适合", "配套",
     "for", "fit", "compat", "with", "includ",
 })
-PASSING_AFTER = frozenset({"includ", "另送", "赠品", "送的", "通用"})
+PASSING_AFTER = frozenset({"includ", "另送", "赠品", "送的", "通用", "专用", "可用"})
 ALL_CUES = NEGATION_BEFORE | NEGATION_AFTER | PASSING_BEFORE | PASSING_AFTER | frozenset(
     word for pair in NEGATION_BEFORE_PAIRS | NEGATION_AFTER_PAIRS for word in pair
 )
@@ -589,24 +590,27 @@ def _own_kinds(names) -> frozenset[str]:
     return frozenset(name for name in names if not vocab.concepts[name].categories or vocab.concepts[name].typed)
 
 
-def _mention_terms(words, kinds: frozenset[str]) -> list[str]:
+def _mention_terms(words, kinds: frozenset[str], fits_devices: bool = False) -> list[str]:
     """The index terms of a listing's body words (and its title's passing ones), without the words
-    of another product than the listing's own kinds."""
+    of another product than the listing's own kinds; but an accessory keeps the devices and models
+    it fits (手机壳 适用iPhone 13 is found by "iphone 13 手机壳")."""
     vocab = vocabulary()
     terms = []
     for word in words:
         for term in (word.term, *word.variants, *word.extras):
             concept = word.concept if term == word.term else vocab.by_term.get(term) or vocab.endings.get(term)
-            if concept and kinds and not any(vocab.related(concept, kind) for kind in kinds):
+            if (concept and kinds and not any(vocab.related(concept, kind) for kind in kinds)
+                    and not (fits_devices and not vocab.is_accessory(concept))):
                 continue  # another product than the listing's own kind: a passing mention
             terms.append(term)
     return terms
 
 
 @lru_cache(maxsize=65536)  # descriptions repeat their clauses (九成新, 可小刀) within a kind of listing
-def _body_clause_terms(clause: str, kinds: frozenset[str]) -> tuple[str, ...]:
+def _body_clause_terms(clause: str, kinds: frozenset[str], fits_devices: bool = False) -> tuple[str, ...]:
     """`_mention_terms` of one clause of a body (its negated words left out)."""
-    return tuple(_mention_terms((word for word, role in clause_words(clause, True, False) if role != NEGATED), kinds))
+    words = (word for word, role in clause_words(clause, True, False) if role != NEGATED)
+    return tuple(_mention_terms(words, kinds, fits_devices))
 
 
 def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = (),
@@ -637,9 +641,10 @@ def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = 
             result.concepts = _unique([*result.concepts, *vocab.lineage(first.concept),
                                        *vocab.concepts[first.concept].brands])
     # The body is read clause by clause, each clause's terms cached (read_words reads the same clauses).
-    body_terms = _mention_terms(title_reading.passing, kinds)
+    fits_devices = title_reading.accessory
+    body_terms = _mention_terms(title_reading.passing, kinds, fits_devices)
     for clause in clauses:
-        body_terms.extend(_body_clause_terms(clause, kinds))
+        body_terms.extend(_body_clause_terms(clause, kinds, fits_devices))
     result.body_terms = _unique([*body_terms, *body_found, *(glued for glued, _pieces in spaced_codes(body_rest))])
     return result
 

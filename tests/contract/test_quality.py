@@ -63,10 +63,14 @@ def test_a_query_for_a_device_lists_devices_and_accessories_only_by_their_own_na
     assert not {"d-camera-bag", "d-camera-strap"} & set(keys(dev_backend, dev_corpus, "camera"))
 
 
-def test_a_query_for_a_device_whose_words_find_only_accessories_lists_them(dev_backend, dev_corpus):
-    # No iPad Air is on sale (an iPad Pro is): the iPad Air's screen film is what "ipad air" finds.
-    assert keys(dev_backend, dev_corpus, "ipad air") == ["d-a-film"]
-    assert "d-a-film" not in keys(dev_backend, dev_corpus, "ipad")
+def test_a_query_for_a_device_prefers_a_partial_device_match_to_a_full_accessory_match(dev_backend, dev_corpus):
+    # No iPad Air is on sale: "ipad air" finds the iPad Pro (a partial match), not the iPad Air's
+    # screen film; 佳能 单反 the Canon body, not the bag that fits Canon DSLRs.
+    found = keys(dev_backend, dev_corpus, "ipad air")
+    assert "d-t-ipad" in found and "d-a-film" not in found
+    found = keys(dev_backend, dev_corpus, "佳能 单反")
+    assert found[0] == "d-camera-canon" and "d-camera-bag" not in found
+    assert "d-a-film" in keys(dev_backend, dev_corpus, "ipad air 钢化膜")
 
 
 # 4. A generic type word reaches every kind of that type --------------------------------------------

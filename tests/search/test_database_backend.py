@@ -369,3 +369,17 @@ def test_the_migrations_frozen_copies_match_the_live_structures():
         assert getattr(latest, name) == getattr(schema, name), name
     assert latest.FACET_CELL_KEY == schema.FACET_CELL_KEY
     assert latest.facet_cell_key_sql() == schema.facet_cell_key_sql()
+
+
+def test_a_device_query_whose_words_find_no_device_at_all_lists_its_accessories(backend):
+    from listings.models import ListingState
+    from search.documents import build_documents
+    from tests.listings.factories import ListingFactory, category
+
+    # No Xbox is on sale: its controller is what "xbox" finds (a device query otherwise lists devices).
+    controller = ListingFactory(title="Xbox 手柄 无线 原装", category=category("phones-tablets"),
+                                attributes={}, state=ListingState.ACTIVE)
+    backend.index(build_documents([controller]))
+    assert [hit.id for hit in backend.search(SearchQuery(q="xbox")).hits] == [controller.pk]
+    # Whatever the filters: a device query whose words find a device elsewhere lists no accessory.
+    assert backend.search(SearchQuery(q="iphone 13", city="柳州市")).total == 0

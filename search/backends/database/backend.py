@@ -297,38 +297,50 @@ class DatabaseSearchBackend(SearchBackend):
     def search(self, query: SearchQuery) -> SearchResults:
         """Every query word must match. When the words match no listing at all (whatever the
         filters), typos are forgiven, then the search is relaxed (`search.analysis.relaxations`):
-        the first of these that finds something answers."""
+        the first of these that finds something answers. A query asking for a device makes these
+        tries among devices; its accessories come only when no try finds a device at all."""
         started = time.perf_counter()
         groups = tuple(query_groups(query.q))
-        match = TextMatch(groups) if groups else None
-        devices_first = asks_for_a_device(groups)
         with unavailable_on_database_error():
-            results = self._search_devices_first(query, match, devices_first)
-            if results.total == 0 and groups and not (query.filtered and self._text_matches(match)):
-                found = [self._group_matches(group) for group in groups]
-                corrected = self._forgiving_typos(query, match, found) if not all(found) else None
-                if corrected is not None:
-                    results = self._search_devices_first(query, corrected, asks_for_a_device(corrected.groups))
-                    if results.total or self._text_matches(corrected):
-                        match = corrected
-                        found = [self._group_matches(group) for group in match.groups]
-                if results.total == 0 and len(groups) >= 2 and not self._text_matches(match):
-                    for plan in relaxations(query.q, list(match.groups), found):
-                        relaxed = TextMatch(tuple(plan.groups), required=plan.required, minimum=plan.minimum)
-                        results = self._search_devices_first(query, relaxed, devices_first)
-                        if results.total:
-                            break
+            if asks_for_a_device(groups):
+                results, found_device = self._tries(replace(query, accessory=False), groups, devices=True)
+                if not results.total and not found_device:
+                    results, _found = self._tries(query, groups)
+            else:
+                results, _found = self._tries(query, groups)
         results.took_ms = (time.perf_counter() - started) * 1000
         return results
 
-    def _search_devices_first(self, query: SearchQuery, match: TextMatch, devices_first: bool) -> SearchResults:
-        """A query asking for a device: the devices its words find, or its accessories when they find
-        no device at all (whatever the filters, so that facets and their filters agree)."""
-        if devices_first:
-            results = self._search(replace(query, accessory=False), match)
-            if results.total or self._text_matches(match, devices=True):
-                return results
-        return self._search(query, match)
+    def _tries(self, query: SearchQuery, groups: tuple, devices: bool = False) -> tuple[SearchResults, bool]:
+        """The full match, then the typos forgiven, then the relaxed matches; with whether the words
+        of a try match any listing (any device, with `devices`) whatever the filters."""
+        match = TextMatch(groups) if groups else None
+        results = self._search(query, match)
+        if results.total or not groups:
+            return results, bool(results.total)
+        text_found = self._text_matches(match, devices)
+        if query.filtered and text_found:
+            return results, True
+        found = [self._group_matches(group) for group in groups]
+        corrected = self._forgiving_typos(query, match, found) if not all(found) else None
+        if corrected is not None:
+            if not devices and asks_for_a_device(corrected.groups):  # macbok: a device after all
+                results = self._search(replace(query, accessory=False), corrected)
+                if results.total or self._text_matches(corrected, devices=True):
+                    return results, True
+            results = self._search(query, corrected)
+            corrected_found = bool(results.total) or self._text_matches(corrected, devices)
+            if corrected_found:
+                match, text_found = corrected, True
+                found = [self._group_matches(group) for group in match.groups]
+        if results.total == 0 and len(groups) >= 2 and not text_found:
+            for plan in relaxations(query.q, list(match.groups), found):
+                relaxed = TextMatch(tuple(plan.groups), required=plan.required, minimum=plan.minimum)
+                results = self._search(query, relaxed)
+                if results.total:
+                    return results, True
+                text_found = text_found or (query.filtered and self._text_matches(relaxed, devices))
+        return results, text_found
 
     def _statement_parts(self, query: SearchQuery, match: TextMatch | None):
         """What every search statement is made of: (FROM tables, clauses, (score SQL, params),

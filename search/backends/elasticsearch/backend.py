@@ -283,24 +283,26 @@ class ElasticsearchBackend(SearchBackend):
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Every query word must match. When the words match no listing at all (whatever the
-        filters), typos are forgiven, then the search is relaxed (see `_forgiving`)."""
+        filters), typos are forgiven, then the search is relaxed (see `_forgiving`). A query asking
+        for a device makes these tries among devices; its accessories come only when no try finds
+        a device at all."""
         started = time.perf_counter()
         groups = query_groups(query.q)
         if query.q.strip() and not groups:
             # Only stopwords or punctuation: nothing can match, as in the database backend.
             return SearchResults(hits=[], total=0, total_is_exact=True, facets={}, took_ms=0.0)
-        devices_first = asks_for_a_device(groups)
         try:
-            hits, facets = self._msearch_devices_first(query, devices_first, groups)
-            if hits["hits"]["total"]["value"] == 0 and groups:
-                text_found, found = self._presence(groups)
-                if not text_found:
-                    hits, facets, groups = self._forgiving(query, groups, found, devices_first, hits, facets)
+            if asks_for_a_device(groups):
+                hits, facets, matched, found_device = self._tries(replace(query, accessory=False), groups, devices=True)
+                if not hits["hits"]["total"]["value"] and not found_device:
+                    hits, facets, matched, _found = self._tries(query, groups)
+            else:
+                hits, facets, matched, _found = self._tries(query, groups)
         except NotFoundError:
             # No index yet: nothing has been indexed.
             return SearchResults(hits=[], total=0, total_is_exact=True, facets={},
                                  took_ms=(time.perf_counter() - started) * 1000)
-        return self._results(hits, facets, query, groups, started)
+        return self._results(hits, facets, query, matched, started)
 
     def _msearch(self, lines: list[dict]) -> tuple[dict, dict]:
         """One round trip for the page and the facet counts; a failed part raises like a failed search."""
@@ -317,26 +319,29 @@ class ElasticsearchBackend(SearchBackend):
                 raise error
         return parts[0], parts[1]
 
-    def _msearch_devices_first(self, query: SearchQuery, devices_first: bool, groups, typo_terms=None,
-                               relaxed=None) -> tuple[dict, dict]:
-        """A query asking for a device: the devices its words find, or its accessories when they find
-        no device at all (whatever the filters, so that facets and their filters agree)."""
-        if devices_first:
-            hits, facets = self._msearch(search_lines(replace(query, accessory=False), groups, typo_terms, relaxed))
-            if hits["hits"]["total"]["value"] or self._devices_match(groups, typo_terms, relaxed):
-                return hits, facets
-        return self._msearch(search_lines(query, groups, typo_terms, relaxed))
+    def _tries(self, query: SearchQuery, groups, devices: bool = False):
+        """The full match, then (`_forgiving`) the typos forgiven and the relaxed matches. Returns
+        (hits, facets, the groups that matched, whether the words of a try match any listing (any
+        device, with `devices`) whatever the filters)."""
+        hits, facets = self._msearch(search_lines(query, groups))
+        if hits["hits"]["total"]["value"] or not groups:
+            return hits, facets, groups, bool(hits["hits"]["total"]["value"])
+        text_found, found = self._presence(groups, devices)
+        if text_found:
+            return hits, facets, groups, True
+        return self._forgiving(query, groups, found, devices, hits, facets)
 
-    def _devices_match(self, groups, typo_terms=None, relaxed=None) -> bool:
-        """Does any device (no accessory) match these words, whatever the filters?"""
-        hits, _facets = self._msearch(search_lines(SearchQuery(accessory=False, page_size=1), groups, typo_terms, relaxed))
+    def _matches_any(self, groups, relaxed, devices: bool) -> bool:
+        """Does any listing (any device, with `devices`) match these relaxed words, whatever the filters?"""
+        anything = SearchQuery(accessory=False if devices else None, page_size=1)
+        hits, _facets = self._msearch(search_lines(anything, groups, relaxed=relaxed))
         return hits["hits"]["total"]["value"] > 0
 
-    def _forgiving(self, query: SearchQuery, groups, found: list[bool], devices_first: bool, hits, facets):
+    def _forgiving(self, query: SearchQuery, groups, found: list[bool], devices: bool, hits, facets):
         """A query whose words match no listing at all: typos forgiven in the words no listing holds
         (the vocabulary's words one edit away, edit distance on titles for unknown words), then
         relaxed searches (search.analysis.relaxations); the first that finds something answers.
-        Returns (hits, facets, the groups that matched)."""
+        Returns as `_tries`."""
         corrected = list(groups)
         for index, word in typo_candidates(query.q, corrected):
             if not found[index]:
@@ -344,26 +349,32 @@ class ElasticsearchBackend(SearchBackend):
         typo_terms = [term if term and not found[index] and not is_known(term) else None
                       for index, term in enumerate(self._typo_terms(query.q, groups))]
         if any(typo_terms) or corrected != list(groups):
-            hits, facets = self._msearch_devices_first(query, asks_for_a_device(corrected), corrected, typo_terms)
+            if not devices and query.accessory is None and asks_for_a_device(corrected):  # macbok: a device after all
+                hits, facets = self._msearch(search_lines(replace(query, accessory=False), corrected, typo_terms))
+                if hits["hits"]["total"]["value"] or self._presence(corrected, devices=True)[0]:
+                    return hits, facets, corrected, True
+            hits, facets = self._msearch(search_lines(query, corrected, typo_terms))
             if hits["hits"]["total"]["value"]:
-                return hits, facets, corrected
-            text_found, corrected_found = self._presence(corrected)
+                return hits, facets, corrected, True
+            text_found, corrected_found = self._presence(corrected, devices)
             if text_found:
-                return hits, facets, corrected
+                return hits, facets, corrected, True
             if not any(typo_terms):
                 groups, found = corrected, corrected_found
+        text_found = False
         if len(groups) >= 2:
             for plan in relaxations(query.q, list(groups), found):
                 relaxed = None if plan.required is None else (plan.required, plan.minimum)
-                hits, facets = self._msearch_devices_first(query, devices_first, list(plan.groups), relaxed=relaxed)
+                hits, facets = self._msearch(search_lines(query, list(plan.groups), relaxed=relaxed))
                 if hits["hits"]["total"]["value"]:
-                    return hits, facets, list(plan.groups)
-        return hits, facets, groups
+                    return hits, facets, list(plan.groups), True
+                text_found = text_found or (query.filtered and self._matches_any(list(plan.groups), relaxed, devices))
+        return hits, facets, groups, text_found
 
-    def _presence(self, groups) -> tuple[bool, list[bool]]:
-        """Whether any listing matches every group, and for each group whether any listing holds one
-        of its terms (one round trip, whatever the filters)."""
-        response = self._call(lambda: self.client.msearch(index=self.alias, searches=presence_lines(groups)))
+    def _presence(self, groups, devices: bool = False) -> tuple[bool, list[bool]]:
+        """Whether any listing (any device, with `devices`) matches every group, and for each group
+        whether any listing holds one of its terms (one round trip, whatever the filters)."""
+        response = self._call(lambda: self.client.msearch(index=self.alias, searches=presence_lines(groups, devices)))
         found = [part.get("hits", {}).get("total", {}).get("value", 0) > 0 for part in response["responses"]]
         return found[0], found[1:]
 

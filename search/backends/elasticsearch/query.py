@@ -231,12 +231,13 @@ def search_lines(query: SearchQuery, groups, typo_terms=None, relaxed=None) -> l
         return msearch_lines(compile_search(query, groups, typo_terms=typo_terms, relaxed=relaxed))
 
 
-def presence_lines(groups) -> list[dict]:
-    """_msearch lines asking whether any listing matches every group, then, for each group, whether
-    any listing holds one of its terms (no filters, no scores, the first hit is enough)."""
-    queries = [text_query(groups), *(_group_query(group) for group in groups)]
+def presence_lines(groups, devices: bool = False) -> list[dict]:
+    """_msearch lines asking whether any listing (any device, with `devices`) matches every group,
+    then, for each group, whether any listing holds one of its terms (no filters, no scores, the
+    first hit is enough)."""
+    every = [text_query(groups), *([Q("term", accessory=False)] if devices else [])]
     lines = []
-    for query in queries:
+    for filters in (every, *([_group_query(group)] for group in groups)):
         lines += [{}, {"size": 0, "track_total_hits": 1, "terminate_after": 1,
-                       "query": Q("bool", filter=[query]).to_dict()}]
+                       "query": Q("bool", filter=filters).to_dict()}]
     return lines
