@@ -58,6 +58,9 @@ def test_a_colloquial_or_cantonese_word_finds_the_standard_one(query, title):
     ("车", "捷安特 山地车 27速"),
     ("童车", "好孩子 婴儿推车 轻便"),
     ("健身器材", "家用 划船机 静音"),
+    ("农机", "东方红 拖拉机 504"),
+    ("车", "电动三轮车 载货 带棚"),
+    ("安全座椅", "宝得适 儿童座椅 ISOFIX"),
 ])
 def test_a_generic_word_reaches_every_kind_of_it(query, title):
     assert finds(query, title)
