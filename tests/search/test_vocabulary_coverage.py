@@ -31,6 +31,7 @@ def finds(query: str, title: str) -> bool:
     ("空调", "格力 1.5匹 挂机 新一级"),
     ("婴儿车", "嬰兒手推車 輕便 可平躺"),
     ("无人机", "大疆 航拍器 带两块电池"),
+    ("电子书阅读器", "掌阅 墨水屏 7寸"),
 ])
 def test_a_colloquial_or_cantonese_word_finds_the_standard_one(query, title):
     assert finds(query, title)
@@ -113,6 +114,7 @@ def test_accessories_are_accessories(title):
     ("柜子", "格力 3匹 立式柜机"),           # an air conditioner, not a cabinet
     ("书架", "漫步者 书架音箱 蓝牙"),          # a bookshelf speaker is no bookshelf
     ("手机", "华为MatePad 11 平板"),
+    ("墨盒", "Kindle Paperwhite 5 8G 墨水屏"),        # an e-ink screen is no ink
 ])
 def test_a_modifier_or_lookalike_does_not_find_another_product(query, title):
     assert not finds(query, title)
