@@ -62,12 +62,12 @@ _BUNDLE_PLUS = re.compile(r"\s*\+\s*(?=[^\d\s+])")
 # that follow); a cue after a mention applies to what comes before it in the same way.
 NEGATION_BEFORE = frozenset({
     "不含", "不带", "不包括", "不包含", "没有", "不送", "不配", "不附", "无", "缺", "没带", "不包邮送",
-    "without", "no", "exclud", "except",
+    "without", "no", "exclud", "except", "不是", "并非",
 })
 NEGATION_AFTER = frozenset({
     "已出", "已送", "已卖", "已售", "已出售", "另售", "另拍", "单独拍", "不送", "不带", "不含", "不包括", "不包含",
     "卖了", "出了", "卖掉", "出掉", "卖出", "已卖出", "送人", "已送人", "没了", "没有", "没有了", "不在了", "丢了",
-    "不要了", "不出", "自留", "另购", "需另购",
+    "不要了", "不出", "自留", "另购", "需另购", "不卖",
 })
 # Cues of two words (jieba splits them): (first, second).
 NEGATION_BEFORE_PAIRS = frozenset({("不", "含"), ("不", "带"), ("不", "配"), ("不", "送"), ("没", "有"), ("不", "包括")})
@@ -80,7 +80,7 @@ PASSING_BEFORE = frozenset({
     "送", "赠", "赠送", "附送", "附赠", "附", "附带", "配", "带", "含", "加送", "外加", "再送", "适用", "适用于", "适配",
     "兼容", "用于", "可放", "可装", "投屏", "投屏到", "可投屏", "搭配", "配合", "可连", "送给", "另送",
     "可变", "可改", "可改成", "改成", "变成", "可当", "当作", "可做", "可作",  # 婴儿床 可变书桌: a crib
-    "适合", "配套",
+    "适合", "配套", "换新", "换了", "换过", "更换", "新换", "已换", "刚换",  # 换新电池: a new battery in it
     "for", "fit", "compat", "with", "includ",
 })
 PASSING_AFTER = frozenset({"includ", "另送", "赠品", "送的", "通用", "专用", "可用"})
@@ -90,7 +90,7 @@ ALL_CUES = NEGATION_BEFORE | NEGATION_AFTER | PASSING_BEFORE | PASSING_AFTER | f
 # Stopwords that are cues: kept in a clause's words for the cue, never indexed.
 CUE_STOPWORDS = frozenset({"for", "with"})
 # Cues jieba may glue to the word they apply to (不带充电器).
-GLUED_CUES = ("不带", "不含", "不送", "不配", "没有", "不包括", "不包含", "赠送", "附送", "适用于", "适用", "适配", "可变", "可改", "可当")
+GLUED_CUES = ("不带", "不含", "不送", "不配", "没有", "不包括", "不包含", "赠送", "附送", "适用于", "适用", "适配", "可变", "可改", "可当", "换新", "更换")
 
 ITEM, PASSING, NEGATED = "item", "passing", "negated"
 
@@ -567,6 +567,11 @@ def _read_title(title: str, category_concepts: tuple[str, ...]) -> _TitleReading
     named = [word for word in head_words if not (accessory and vocab.is_model(word.concept))]
     brands = [] if accessory else [brand for word in head_words for brand in vocab.concepts[word.concept].brands]
     # Its own kinds, without the broad ones of categories (家用电器 holds both 投影仪 and 电视).
+    # A category's kind only when the title names none or one of that kind (a laptop bag filed among
+    # computers is a bag: its 适合MacBook is a passing mention).
+    named_kinds = _own_kinds(own_kinds)
+    if named_kinds and not any(_same_kind(kind, c) for kind in named_kinds for c in category_concepts):
+        category_concepts = ()
     kinds = _own_kinds([*own_kinds, *(n for c in category_concepts for n in vocab.lineage(c))])
     title_terms = []
     for word in items:
@@ -590,10 +595,12 @@ def _own_kinds(names) -> frozenset[str]:
     return frozenset(name for name in names if not vocab.concepts[name].categories or vocab.concepts[name].typed)
 
 
-def _mention_terms(words, kinds: frozenset[str], fits_devices: bool = False) -> list[str]:
+def _mention_terms(words, kinds: frozenset[str], fits_devices: bool = False,
+                   brands: frozenset[str] = frozenset()) -> list[str]:
     """The index terms of a listing's body words (and its title's passing ones), without the words
-    of another product than the listing's own kinds; but an accessory keeps the devices and models
-    it fits (手机壳 适用iPhone 13 is found by "iphone 13 手机壳")."""
+    of another product than the listing's own kinds, nor models of other brands than the title's
+    (比我之前的iPhone好 in a Xiaomi listing); but an accessory keeps the devices and models it fits
+    (手机壳 适用iPhone 13 is found by "iphone 13 手机壳")."""
     vocab = vocabulary()
     terms = []
     for word in words:
@@ -602,15 +609,30 @@ def _mention_terms(words, kinds: frozenset[str], fits_devices: bool = False) -> 
             if (concept and kinds and not any(vocab.related(concept, kind) for kind in kinds)
                     and not (fits_devices and not vocab.is_accessory(concept))):
                 continue  # another product than the listing's own kind: a passing mention
+            if concept and brands and vocab.is_model(concept) and not brands & set(vocab.concepts[concept].brands):
+                continue  # another brand's model: a comparison, not the item
             terms.append(term)
     return terms
 
 
+@lru_cache(maxsize=1)
+def _brand_names() -> frozenset[str]:
+    """The brands models are of (`by:` in the vocabulary), as their index terms (苹果, 小米)."""
+    return frozenset(brand for concept in vocabulary().concepts.values() for brand in concept.brands)
+
+
+def _title_brands(title_terms) -> frozenset[str]:
+    """The brands a title names (xiaomi, 小米: 小米), through the synonyms."""
+    brands, groups = _brand_names(), synonym_groups()
+    return frozenset(name for term in title_terms for name in (term, *groups.get(term, ())) if name in brands)
+
+
 @lru_cache(maxsize=65536)  # descriptions repeat their clauses (九成新, 可小刀) within a kind of listing
-def _body_clause_terms(clause: str, kinds: frozenset[str], fits_devices: bool = False) -> tuple[str, ...]:
+def _body_clause_terms(clause: str, kinds: frozenset[str], fits_devices: bool = False,
+                       brands: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """`_mention_terms` of one clause of a body (its negated words left out)."""
     words = (word for word, role in clause_words(clause, True, False) if role != NEGATED)
-    return tuple(_mention_terms(words, kinds, fits_devices))
+    return tuple(_mention_terms(words, kinds, fits_devices, brands))
 
 
 def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = (),
@@ -642,9 +664,10 @@ def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = 
                                        *vocab.concepts[first.concept].brands])
     # The body is read clause by clause, each clause's terms cached (read_words reads the same clauses).
     fits_devices = title_reading.accessory
-    body_terms = _mention_terms(title_reading.passing, kinds, fits_devices)
+    brands = frozenset() if fits_devices else _title_brands(title_reading.title_terms)
+    body_terms = _mention_terms(title_reading.passing, kinds, fits_devices, brands)
     for clause in clauses:
-        body_terms.extend(_body_clause_terms(clause, kinds, fits_devices))
+        body_terms.extend(_body_clause_terms(clause, kinds, fits_devices, brands))
     result.body_terms = _unique([*body_terms, *body_found, *(glued for glued, _pieces in spaced_codes(body_rest))])
     return result
 
@@ -744,6 +767,13 @@ def query_groups(text: str) -> list[tuple[str, ...]]:
     pieces (06H 905 115 B) also matches the glued identifier."""
     words = query_words(text)
     groups = [alternatives(word) for word in words]
+    # An unknown English word one edit from a known one is read as both (macbok: macbook too, even
+    # when a seller wrote macbok as well).
+    for index, word in typo_candidates(text, groups):
+        if not is_known(word):
+            correction = known_correction(word)
+            if correction:
+                groups[index] = tuple(sorted({*groups[index], *correction}))
     for glued, pieces in spaced_codes(_identifiers(normalize(text), strip_codes=True)[1]):
         # A word is one piece or several (jieba keeps 06k.145 together).
         runs = {"".join(pieces[i:j]) for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1)}

@@ -92,21 +92,26 @@ def category_terms(category: Category | None, is_leaf: bool, ancestors: list[Cat
     book; search/vocabulary.txt). A listing filed under a parent (a charger under 手机平板) is not
     made a 手机 by the parent's name. `own_kind` False: a listing whose title names another kind
     of product than its category of one kind holds (AirPods filed among phones) is not found by
-    that category's names and kind (手机), only by the categories above."""
+    that category's names and kind (手机), nor by those of a category of one kind above it (a
+    laptop bag filed among laptops is no 电脑), only by the other categories above."""
     if category is None:
         return []
     terms = []
     vocab = vocabulary()
+    def of_one_kind(current: Category) -> bool:
+        return any(vocab.concepts[name].typed for name in vocab.by_category.get(current.slug, ()))
+
     if own_kind:
         for name in (category.name_zh, category.name_en):
             terms.append(_whole_name(name))
             if is_leaf:
                 terms.extend(index_tokens(name))
     for above in ancestors:
-        terms.extend(_whole_name(name) for name in (above.name_zh, above.name_en))
+        if own_kind or not of_one_kind(above):
+            terms.extend(_whole_name(name) for name in (above.name_zh, above.name_en))
     for current in (category, *ancestors):
         for concept in vocab.by_category.get(current.slug, ()):
-            if own_kind or current is not category or not vocab.concepts[concept].typed:
+            if own_kind or not vocab.concepts[concept].typed:
                 terms.extend(vocab.lineage(concept))
     return [term for term in dict.fromkeys(terms) if term]
 
@@ -147,7 +152,7 @@ def build_documents(listings: Iterable[Listing]) -> list[dict]:
             names = [name for category in chain for name in (category.name_zh, category.name_en) if name]
             is_leaf = listing.category_id not in parents
             own_terms = category_terms(chain[0] if chain else None, is_leaf, chain[1:])
-            typed = typed_concepts(chain[0] if chain else None)
+            typed = tuple(name for category in chain for name in typed_concepts(category))
             other_kind_terms = category_terms(chain[0], is_leaf, chain[1:], own_kind=False) if typed else own_terms
             by_category[listing.category_id] = chain, names, own_terms, other_kind_terms, typed
         chain, names, category_tokens, other_kind_terms, typed = by_category[listing.category_id]
