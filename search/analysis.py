@@ -33,7 +33,9 @@ from search.text import (
     _unique,
     correct_pinyin_slip,
     cut_block,
+    isbn_forms,
     market_compounds,
+    market_vocabulary,
     normalize,
     one_edit_variants,
     stem,
@@ -144,6 +146,14 @@ def _head_concept(term: str) -> str | None:
     return name
 
 
+def _is_product(name: str | None) -> bool:
+    """Is this concept a kind of product (no model, no category name alone)?"""
+    if not name:
+        return False
+    concept = vocabulary().concepts[name]
+    return not concept.model and (not concept.categories or concept.typed)
+
+
 def _may_modify(term: str) -> bool:
     """May this Chinese word be a compound's modifier (钢琴 in 钢琴凳)? A product that is no model, or a
     word that is neither a product nor a brand or other synonym (水族 in 水族灯), nor a cue (不带)."""
@@ -234,8 +244,12 @@ def block_words(block: str) -> tuple[Word, ...]:
             head = _head_concept(term)
             modifier = vocab.by_term.get(previous)
             if head is not None and not (modifier and _same_kind(modifier, head)):
-                out.append(_compound(previous, term, head))
-                index -= 2
+                # Products glued before the modifier modify too (空调 外机 支架: a bracket).
+                start = index - 1
+                while start > 0 and _is_product(vocab.by_term.get(terms[start - 1])) and _may_modify(terms[start - 1]):
+                    start -= 1
+                out.append(_compound("".join(terms[start:index]), term, head))
+                index = start - 1
                 continue
         out.append(_word(term))
         index -= 1
@@ -554,13 +568,19 @@ def _read_title(title: str, category_concepts: tuple[str, ...]) -> _TitleReading
     normalized = normalize(title)
     found, rest = _identifiers(normalized)
     identifiers = [*_identifier_terms(found, rest), *(glued for glued, _pieces in spaced_codes(rest))]
-    # "iPad Pro + 妙控键盘": what follows a plus comes with the item (8+256G is no bundle).
-    title_words = _with_extras_passing(read_words(_BUNDLE_PLUS.sub(" 带 ", rest), cues=True, passing_cues=True))
+    title_words = _with_extras_passing(read_words(rest, cues=True, passing_cues=True))
     items = [word for word, role in title_words if role == ITEM]
     passing = [word for word, role in title_words if role == PASSING]
     head_words = [word for word in items if word.concept]
-    accessory = (is_accessory([word.concept for word in head_words])
-                 or made_for_models([word.concept for word in head_words], category_concepts))
+    # A bundle (iPad Pro + 妙控键盘, 电磁炉+电饭煲; 8+256G is none) is every item it names; whether it
+    # is an accessory is read before the plus (an iPad with its keyboard is no keyboard for an iPad).
+    first = _BUNDLE_PLUS.split(rest, maxsplit=1)
+    if len(first) > 1:
+        lead = [word.concept for word, role in _with_extras_passing(read_words(first[0], cues=True, passing_cues=True))
+                if role == ITEM and word.concept]
+    else:
+        lead = [word.concept for word in head_words]
+    accessory = is_accessory(lead) or made_for_models(lead, category_concepts)
     own_kinds = _kinds(head_words)
     # What the listing is, for queries: an accessory is not the device its models name (AirPods Pro
     # 保护套 is no 耳机); a model says its brand (MacBook: 苹果).
@@ -669,7 +689,25 @@ def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = 
     for clause in clauses:
         body_terms.extend(_body_clause_terms(clause, kinds, fits_devices, brands))
     result.body_terms = _unique([*body_terms, *body_found, *(glued for glued, _pieces in spaced_codes(body_rest))])
+    if not result.accessory and clauses:
+        _deny_excluded_products(result, clauses)
     return result
+
+
+def _deny_excluded_products(result: ListingText, clauses: list[str]) -> None:
+    """A title's product that the description says is not included (电钻钻头套装 ... 不含电钻;
+    空调外机支架 ... 不含空调) is no item but what the listing is for: it is left out of what the
+    listing is, which is an accessory."""
+    vocab = vocabulary()
+    negated = {word.concept for clause in clauses for word, role in clause_words(clause, True, False)
+               if role == NEGATED and word.concept and _is_product(word.concept)}
+    if not negated:
+        return
+    denied = {name for name in result.concepts if name in vocab.concepts and _is_product(name)
+              and any(vocab.related(name, other) for other in negated)}
+    if denied:
+        result.concepts = [name for name in result.concepts if name not in denied]
+        result.accessory = True
 
 
 # ------------------------------------------------------------------------------- queries --
@@ -678,6 +716,7 @@ def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = 
 # left out of a query that has other words.
 QUERY_NOISE = frozenset({
     "二手", "闲置", "转让", "出售", "急售", "急出", "低价", "便宜", "自用", "个人", "正品", "求", "出", "好货",
+    "全新", "九成新", "八成新", "95新", "99新", "9成新", "几乎全新", "成色好",  # a wish the condition filter answers
     "use", "second", "hand", "secondhand", "preown", "cheap", "sale",
 })
 
@@ -687,7 +726,8 @@ def query_words(text: str) -> list[Word]:
     noise (二手, 闲置, used) left out when other words remain."""
     found, rest = _identifiers(normalize(text), strip_codes=True)
     # A queried ISBN-10 is looked up by its 13-digit form (both forms are indexed).
-    words = [Word(token) for token in found if not (len(token) == 10 and token[:9].isdigit())]
+    words = [Word(token) for token in found if not (len(token) == 10 and token[:9].isdigit() and isbn_forms(token))]
+    rest = _HAN_RUN.sub(lambda match: _one_character_slip(match.group()), rest)
     words.extend(_spaced_compounds(_correct_slips([word for word, _role in read_words(rest, cues=False)])))
     seen, out = set(), []
     for word in words:
@@ -696,6 +736,43 @@ def query_words(text: str) -> list[Word]:
             out.append(word)
     meaningful = [word for word in out if word.term not in QUERY_NOISE]
     return meaningful or out
+
+
+_HAN_RUN = re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{3,6}(?![\u4e00-\u9fff])")  # a whole run
+
+
+@lru_cache(maxsize=4096)
+def _one_character_slip(run: str) -> str:
+    """A run of Chinese that is no word and that jieba can only cut into single characters here and
+    there (冼衣机: 冼 衣 机), read as the one market word it is one character away from (洗衣机).
+    A word of the dictionary (洗衣粉) or one with another sound-alike reading is left alone."""
+    if tokenizer().FREQ.get(run, 0) > 0 or run in vocabulary().by_term or correct_pinyin_slip(run) != run:
+        return run
+    if all(len(piece) >= 2 for piece in tokenizer().lcut(run, HMM=False)):
+        return run
+    index = _one_character_index()
+    found = {(i, word) for i in range(len(run)) for word in index.get(run[:i] + "?" + run[i + 1:], ())}
+    if len(found) > 1:
+        # Several words one character away (洗衣机, 干衣机): the one whose character starts with the
+        # same sound (冼 xian, 洗 xi).
+        from pypinyin import Style, pinyin
+
+        def initial(ch: str) -> str:
+            return pinyin(ch, style=Style.INITIALS, strict=False)[0][0] or ch
+
+        found = {(i, word) for i, word in found if initial(word[i]) == initial(run[i])}
+    return next(iter(found))[1] if len(found) == 1 else run
+
+
+@lru_cache(maxsize=1)
+def _one_character_index() -> dict[str, frozenset[str]]:
+    """Market words of three to six Chinese characters by each pattern with one character unknown."""
+    index: dict[str, set[str]] = {}
+    for word in market_vocabulary():
+        if 3 <= len(word) <= 6 and all(HAN_RE.match(ch) for ch in word):
+            for i in range(len(word)):
+                index.setdefault(word[:i] + "?" + word[i + 1:], set()).add(word)
+    return {pattern: frozenset(words) for pattern, words in index.items()}
 
 
 def _spaced_compounds(words: list[Word]) -> list[Word]:

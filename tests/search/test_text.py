@@ -244,3 +244,45 @@ def test_a_description_names_what_a_vague_title_is_only_when_it_may_be_filed_the
     assert "手机" not in printer.concepts
     phone = analyse_listing("自用闲置 低价出", "iPhone 12 128G 蓝色，送手机壳。", (), ("phones", "phones-tablets"))
     assert "手机" in phone.concepts
+
+
+def test_a_bundle_is_every_item_it_names_and_an_accessory_only_before_its_plus():
+    assert {"电磁炉", "电饭煲"} <= set(analyse_listing("搬家清仓 电磁炉+电饭煲 美的", "").concepts)
+
+
+@pytest.mark.parametrize(("title", "body", "denied"), [
+    ("电钻钻头套装 100件", "适用各种电钻，不含电钻。", "电钻"),
+    ("空调外机支架 不锈钢", "拆下来的支架，不含空调，螺丝齐全。", "空调"),
+])
+def test_a_product_the_description_says_is_not_included_is_what_the_listing_is_for(title, body, denied):
+    listing = analyse_listing(title, body)
+    assert listing.accessory and denied not in listing.concepts
+
+
+def test_a_model_of_another_brand_in_a_description_is_a_comparison():
+    xiaomi = analyse_listing("小米12S Ultra 8+256 黑色", "拍照比我之前的iPhone 12好多了。")
+    assert "iphon" not in xiaomi.body_terms
+    assert "iphon" in analyse_listing("iPhone 13 蓝色", "iPhone 13 电池90").body_terms
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("冼衣机", "洗衣机"),  # one character off, the same initial sound (not 干衣机)
+    ("投影议", "投影仪"),
+    ("电饭包", "电饭煲"),  # a compound read as a 包 that sounds like a market word
+])
+def test_chinese_slips_are_read_as_the_market_word(q, expected):
+    assert query_tokens(q) == [expected]
+
+
+def test_real_words_and_abbreviations_are_left_alone_or_widened():
+    assert query_tokens("洗衣粉") == ["洗衣粉"]
+    assert "高等数学" in query_groups("高数")[0]
+
+
+def test_an_unknown_english_word_one_edit_from_a_known_one_is_read_as_both():
+    assert set(query_groups("macbok")[0]) >= {"macbok", "macbook"}
+
+
+def test_a_ten_digit_code_that_is_no_isbn_is_kept_as_a_code():
+    assert query_groups("90919-02252") == [("9091902252",)]
+    assert query_groups("0-306-40615-2") == [("9780306406157",)]  # a real ISBN-10: its 13-digit form

@@ -301,6 +301,9 @@ class DatabaseSearchBackend(SearchBackend):
         tries among devices; its accessories come only when no try finds a device at all."""
         started = time.perf_counter()
         groups = tuple(query_groups(query.q))
+        if query.q.strip() and not groups:
+            # Only stopwords or punctuation: nothing can match (not every listing).
+            return SearchResults(hits=[], total=0, total_is_exact=True, facets={}, took_ms=0.0)
         with unavailable_on_database_error():
             if asks_for_a_device(groups):
                 results, found_device = self._tries(replace(query, accessory=False), groups, devices=True)
