@@ -64,12 +64,12 @@ _BUNDLE_PLUS = re.compile(r"\s*\+\s*(?=[^\d\s+])")
 # that follow); a cue after a mention applies to what comes before it in the same way.
 NEGATION_BEFORE = frozenset({
     "不含", "不带", "不包括", "不包含", "没有", "不送", "不配", "不附", "无", "缺", "没带", "不包邮送",
-    "without", "no", "exclud", "except", "不是", "并非",
+    "without", "no", "exclud", "except", "不是", "并非", "非",
 })
 NEGATION_AFTER = frozenset({
     "已出", "已送", "已卖", "已售", "已出售", "另售", "另拍", "单独拍", "不送", "不带", "不含", "不包括", "不包含",
     "卖了", "出了", "卖掉", "出掉", "卖出", "已卖出", "送人", "已送人", "没了", "没有", "没有了", "不在了", "丢了",
-    "不要了", "不出", "自留", "另购", "需另购", "不卖",
+    "不要了", "不出", "自留", "另购", "需另购", "不卖", "不在",
 })
 # Cues of two words (jieba splits them): (first, second).
 NEGATION_BEFORE_PAIRS = frozenset({("不", "含"), ("不", "带"), ("不", "配"), ("不", "送"), ("没", "有"), ("不", "包括")})
@@ -152,6 +152,15 @@ def _is_product(name: str | None) -> bool:
         return False
     concept = vocabulary().concepts[name]
     return not concept.model and (not concept.categories or concept.typed)
+
+
+def _head_by_ending(term: str) -> bool:
+    """Does this word head compounds by the vocabulary's endings (罩, 凳, 支架), not as an accessory?"""
+    vocab = vocabulary()
+    if term in vocab.endings:
+        return True
+    concept = vocab.concept(term)
+    return concept is not None and bool(concept.endings)
 
 
 def _may_modify(term: str) -> bool:
@@ -243,6 +252,8 @@ def block_words(block: str) -> tuple[Word, ...]:
         if previous is not None and previous + term not in vocab.by_term and _may_modify(previous):
             head = _head_concept(term)
             modifier = vocab.by_term.get(previous)
+            if head is not None and not _head_by_ending(term) and not _is_product(modifier):
+                head = None  # an accessory's word heads what a product glued before it is for, not 只是 滤网
             if head is not None and not (modifier and _same_kind(modifier, head)):
                 # Products glued before the modifier modify too (空调 外机 支架: a bracket).
                 start = index - 1
@@ -690,14 +701,15 @@ def analyse_listing(title: str, body: str, category_concepts: tuple[str, ...] = 
         body_terms.extend(_body_clause_terms(clause, kinds, fits_devices, brands))
     result.body_terms = _unique([*body_terms, *body_found, *(glued for glued, _pieces in spaced_codes(body_rest))])
     if not result.accessory and clauses:
-        _deny_excluded_products(result, clauses)
+        _deny_excluded_products(result, clauses, title_reading.passing)
     return result
 
 
-def _deny_excluded_products(result: ListingText, clauses: list[str]) -> None:
+def _deny_excluded_products(result: ListingText, clauses: list[str], passing: tuple[Word, ...]) -> None:
     """A title's product that the description says is not included (电钻钻头套装 ... 不含电钻;
     空调外机支架 ... 不含空调) is no item but what the listing is for: it is left out of what the
-    listing is, which is an accessory."""
+    listing is, which is an accessory, and the title's accessories read as extras are the item
+    (戴森V10吸尘器 滤网 ... 不是吸尘器: a filter)."""
     vocab = vocabulary()
     negated = {word.concept for clause in clauses for word, role in clause_words(clause, True, False)
                if role == NEGATED and word.concept and _is_product(word.concept)}
@@ -706,7 +718,11 @@ def _deny_excluded_products(result: ListingText, clauses: list[str]) -> None:
     denied = {name for name in result.concepts if name in vocab.concepts and _is_product(name)
               and any(vocab.related(name, other) for other in negated)}
     if denied:
-        result.concepts = [name for name in result.concepts if name not in denied]
+        items = [word for word in passing if word.concept and vocab.is_accessory(word.concept)]
+        result.concepts = _unique([*(name for name in result.concepts if name not in denied),
+                                   *(name for word in items for name in vocab.lineage(word.concept))])
+        result.title_terms = _unique([*result.title_terms, *(term for word in items
+                                                             for term in (word.term, *word.variants, *word.extras))])
         result.accessory = True
 
 
@@ -750,6 +766,11 @@ def _one_character_slip(run: str) -> str:
         return run
     if all(len(piece) >= 2 for piece in tokenizer().lcut(run, HMM=False)):
         return run
+    lead = tokenizer().lcut(run, HMM=False)[0]
+    if len(lead) >= 2 and len(run) - len(lead) >= 3:
+        rest = _one_character_slip(run[len(lead):])  # 戴森吸成器: the brand, then 吸尘器
+        if rest != run[len(lead):]:
+            return lead + rest
     index = _one_character_index()
     found = {(i, word) for i in range(len(run)) for word in index.get(run[:i] + "?" + run[i + 1:], ())}
     if len(found) > 1:

@@ -286,3 +286,12 @@ def test_an_unknown_english_word_one_edit_from_a_known_one_is_read_as_both():
 def test_a_ten_digit_code_that_is_no_isbn_is_kept_as_a_code():
     assert query_groups("90919-02252") == [("9091902252",)]
     assert query_groups("0-306-40615-2") == [("9780306406157",)]  # a real ISBN-10: its 13-digit form
+
+
+def test_a_brand_before_a_slip_stays_and_the_rest_is_read_as_the_market_word():
+    assert query_tokens("戴森吸成器")[-1] == "吸尘器"
+
+
+def test_a_denied_device_leaves_its_accessory_as_the_item():
+    listing = analyse_listing("戴森V10吸尘器 滤网 替换装", "全新两个，只是滤网不是吸尘器。")
+    assert listing.accessory and "滤网" in listing.title_terms and "吸尘器" not in listing.concepts
