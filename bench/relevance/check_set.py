@@ -16,11 +16,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CLASSES = {
-    "negation", "compound_head", "accessory", "generic_type", "english_for_chinese", "category_name",
-    "partial_words", "one_char_modifier", "identifier_spacing", "typo", "filter", "chinese", "english",
-    "mixed", "traditional", "full_width",
-}
 MIN_PER_CLASS = 7
 MIN_LISTINGS = 220
 MIN_QUERIES = 110
@@ -30,13 +25,24 @@ KINDS = {"second_hand", "remanufactured", "refurbished"}
 GRADE_SOURCES = {"self_declared", "inspection", ""}
 
 
-def filter_fields() -> set[str]:
-    """FILTER_FIELDS of bench/relevance/harness.py, read without importing it (nor the search code)."""
+def harness_set(name: str) -> set[str]:
+    """A set constant of bench/relevance/harness.py (FILTER_FIELDS, QUERY_CLASSES), read without
+    importing it (nor the search code)."""
     tree = ast.parse((ROOT / "bench/relevance/harness.py").read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "FILTER_FIELDS" for t in node.targets):
-            return set(ast.literal_eval(node.value))
-    raise SystemExit("FILTER_FIELDS not found in bench/relevance/harness.py")
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == name for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Call):  # frozenset({...})
+                value = value.args[0]
+            return set(ast.literal_eval(value))
+    raise SystemExit(f"{name} not found in bench/relevance/harness.py")
+
+
+def filter_fields() -> set[str]:
+    return harness_set("FILTER_FIELDS")
+
+
+CLASSES = harness_set("QUERY_CLASSES")
 
 
 def seed_categories() -> dict[str, dict]:

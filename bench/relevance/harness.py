@@ -22,6 +22,12 @@ FILTER_FIELDS = {
     "kind", "grade", "condition", "city", "certified", "inspected", "min_price", "max_price", "near", "radius_km",
     "sort",
 }
+# The classes of query of issue 24 (a judgment's `kind`).
+QUERY_CLASSES = frozenset({
+    "negation", "compound_head", "accessory", "generic_type", "english_for_chinese", "category_name",
+    "partial_words", "one_char_modifier", "identifier_spacing", "typo", "filter", "chinese", "english",
+    "mixed", "traditional", "full_width",
+})
 # The files of a judged set directory.
 CORPUS_NAME = "corpus.json"
 JUDGMENTS_NAME = "judged.json"
