@@ -278,8 +278,10 @@ class ElasticsearchBackend(SearchBackend):
     # -------------------------------------------------------------------------- reads --
 
     def compile(self, query: SearchQuery) -> list[dict]:
-        """The _msearch lines search() sends for this query (benchmarks send them with the bare client)."""
-        return search_lines(query, query_groups(query.q))
+        """The _msearch lines search() sends first for this query (benchmarks send them with the bare
+        client): among devices for a query asking for one."""
+        groups = query_groups(query.q)
+        return search_lines(replace(query, accessory=False) if asks_for_a_device(groups) else query, groups)
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Every query word must match. When the words match no listing at all (whatever the
