@@ -134,14 +134,25 @@ def _base_dictionary_word(term: str) -> bool:
     return tokenizer().FREQ.get(term, 0) > 0 and term not in market_compounds()
 
 
-def _head_concept(term: str) -> str | None:
-    """The concept a word heads compounds of: an ending (罩, 凳, 支架), a word of a concept with
-    endings, or an accessory's word (自行车头盔 is a helmet, 电饭煲内胆 an inner pot)."""
+def _ending_head(term: str) -> str | None:
+    """The concept a word heads compounds of by the vocabulary's endings: an ending (罩, 凳, 支架) or
+    a word of a concept with endings."""
     vocab = vocabulary()
     name = vocab.endings.get(term)
     if name is None:
         concept = vocab.concept(term)
-        if concept is not None and (concept.endings or vocab.is_accessory(concept.name)):
+        if concept is not None and concept.endings:
+            name = concept.name
+    return name
+
+
+def _head_concept(term: str) -> str | None:
+    """The concept a word heads compounds of: by its endings (`_ending_head`), or as an accessory's
+    word (自行车头盔 is a helmet, 电饭煲内胆 an inner pot)."""
+    name = _ending_head(term)
+    if name is None:
+        concept = vocabulary().concept(term)
+        if concept is not None and vocabulary().is_accessory(concept.name):
             name = concept.name
     return name
 
@@ -152,15 +163,6 @@ def _is_product(name: str | None) -> bool:
         return False
     concept = vocabulary().concepts[name]
     return not concept.model and (not concept.categories or concept.typed)
-
-
-def _head_by_ending(term: str) -> bool:
-    """Does this word head compounds by the vocabulary's endings (罩, 凳, 支架), not as an accessory?"""
-    vocab = vocabulary()
-    if term in vocab.endings:
-        return True
-    concept = vocab.concept(term)
-    return concept is not None and bool(concept.endings)
 
 
 def _may_modify(term: str) -> bool:
@@ -252,7 +254,7 @@ def block_words(block: str) -> tuple[Word, ...]:
         if previous is not None and previous + term not in vocab.by_term and _may_modify(previous):
             head = _head_concept(term)
             modifier = vocab.by_term.get(previous)
-            if head is not None and not _head_by_ending(term) and not _is_product(modifier):
+            if head is not None and _ending_head(term) is None and not _is_product(modifier):
                 head = None  # an accessory's word heads what a product glued before it is for, not 只是 滤网
             if head is not None and not (modifier and _same_kind(modifier, head)):
                 # Products glued before the modifier modify too (空调 外机 支架: a bracket).
@@ -764,9 +766,10 @@ def _one_character_slip(run: str) -> str:
     A word of the dictionary (洗衣粉) or one with another sound-alike reading is left alone."""
     if tokenizer().FREQ.get(run, 0) > 0 or run in vocabulary().by_term or correct_pinyin_slip(run) != run:
         return run
-    if all(len(piece) >= 2 for piece in tokenizer().lcut(run, HMM=False)):
+    pieces = tokenizer().lcut(run, HMM=False)
+    if all(len(piece) >= 2 for piece in pieces):
         return run
-    lead = tokenizer().lcut(run, HMM=False)[0]
+    lead = pieces[0]
     if len(lead) >= 2 and len(run) - len(lead) >= 3:
         rest = _one_character_slip(run[len(lead):])  # 戴森吸成器: the brand, then 吸尘器
         if rest != run[len(lead):]:
