@@ -18,6 +18,17 @@ def book(client_for, person, event, **body):
     return client_for(person).post(f"/api/v1/events/{event.pk}/bookings", body, format="json")
 
 
+def offer_after_a_cancellation(client_for, event):
+    """The one stall's holder and two waiting people; the holder cancels: (first, second, the
+    first's offer)."""
+    holder, first, second = UserFactory(), UserFactory(), UserFactory()
+    booking_id = book(client_for, holder, event).json()["id"]
+    book(client_for, first, event)
+    book(client_for, second, event)
+    client_for(holder).post(f"/api/v1/events/{event.pk}/bookings/{booking_id}/cancel", {}, format="json")
+    return first, second, StallBooking.objects.get(holder=first)
+
+
 def test_a_resident_books_the_lowest_free_stall_and_gets_a_pass(client_for, community):
     event = published(stalls=3, organization=community)
     resident = UserFactory()
@@ -98,12 +109,7 @@ def test_the_offer_deadline_never_runs_past_the_start(client_for, community):
 
 def test_an_offer_not_confirmed_in_time_goes_to_the_next_person(client_for, community):
     event = published(stalls=1, organization=community)
-    holder, first, second = UserFactory(), UserFactory(), UserFactory()
-    booking_id = book(client_for, holder, event).json()["id"]
-    book(client_for, first, event)
-    book(client_for, second, event)
-    client_for(holder).post(f"/api/v1/events/{event.pk}/bookings/{booking_id}/cancel", {}, format="json")
-    offer = StallBooking.objects.get(holder=first)
+    first, second, offer = offer_after_a_cancellation(client_for, event)
     assert bookings.expire_stall_offers() == 0  # not due yet
     later = offer.offer_expires_at + timedelta(seconds=1)
     assert bookings.expire_stall_offers(now=later) == 1
@@ -175,12 +181,7 @@ def test_book_swap_days_have_no_stalls(client_for, school, school_admin):
 def test_after_the_event_is_cancelled_an_offer_can_neither_be_confirmed_nor_passed_on(client_for, community,
                                                                                        organizer):
     event = published(stalls=1, organization=community)
-    holder, first, second = UserFactory(), UserFactory(), UserFactory()
-    booking_id = book(client_for, holder, event).json()["id"]
-    book(client_for, first, event)
-    book(client_for, second, event)
-    client_for(holder).post(f"/api/v1/events/{event.pk}/bookings/{booking_id}/cancel", {}, format="json")
-    offer = StallBooking.objects.get(holder=first)
+    first, second, offer = offer_after_a_cancellation(client_for, event)
     cancelled = client_for(organizer).post(f"/api/v1/events/{event.pk}/cancel", {"reason": "暴雨预警"}, format="json")
     assert cancelled.status_code == 200, cancelled.content
 
